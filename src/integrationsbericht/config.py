@@ -1,0 +1,153 @@
+"""Load and validate the edition configuration (``config/edition.yml``).
+
+An *edition* is one report: a region (AGS) and a report year, read from one raw-data folder.
+The YAML keys are English; every message a user sees is German.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "edition.yml"
+
+AGS_RE = re.compile(r"^(DG|\d{2}|\d{3}|\d{5})$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Comparison(_Strict):
+    """Comparison regions. ``auto`` derives Land and Regierungsbezirk from the AGS."""
+
+    land: str = "auto"
+    bund: str = "DG"
+    regierungsbezirk: str = "auto"
+    # "auto": kreisfreie Städte of similar size from the data; or an explicit list of AGS
+    cities: Literal["auto"] | list[str] = "auto"
+    cities_max: int = Field(default=5, ge=0, le=20)
+    cities_size_band: tuple[float, float] = (0.75, 1.35)
+
+
+class Branding(_Strict):
+    """Visual identity; another city changes these values, not the code."""
+
+    logo: str | None = "config/branding/logo.svg"
+    primary_color: str = "#00508C"
+    accent_color: str = "#B4004B"
+    text_color: str = "#1A1A1A"
+    font: str = "DejaVu Sans"
+
+    @field_validator("primary_color", "accent_color", "text_color")
+    @classmethod
+    def _hex(cls, v: str) -> str:
+        if not re.fullmatch(r"#[0-9A-Fa-f]{6}", v):
+            raise ValueError(f"Farbe '{v}' ist kein Hex-Farbwert der Form #RRGGBB")
+        return v
+
+
+class SurveyConfig(_Strict):
+    file: str = "befragung/befragung.csv"  # relative to the data folder
+    codebook: str = "config/befragung_codebuch.yml"  # relative to the project
+    codeframe: str = "config/offene_antworten.yml"
+    min_n_suppress: int = Field(default=10, ge=1)
+    min_n_parentheses: int = Field(default=30, ge=1)
+    field_period: str | None = None
+
+
+class DistrictConfig(_Strict):
+    file: str = "register/bezirke.csv"  # relative to the data folder
+    geometry: str | None = None  # GeoJSON relative to the data folder; None → tile map
+    tiles: str = "config/bezirke_kacheln.yml"
+    min_count: int = Field(default=3, ge=1)
+
+
+class EditionConfig(_Strict):
+    title: str = "Integrationsbericht"
+    subtitle: str = "Integrationsmonitoring im Kommunalen Integrationsmanagement"
+    city: str | None = None  # name shown in the report; None → from the data
+    publisher: str | None = None
+    ags: str = "05711"
+    year: int = Field(default=2025, ge=1990, le=2100)
+    data_dir: str = "data/raw"
+    demo: bool = False  # the data folder holds generated demo data
+    comparison: Comparison = Comparison()
+    branding: Branding = Branding()
+    survey: SurveyConfig = SurveyConfig()
+    districts: DistrictConfig = DistrictConfig()
+    targets: str = "config/ziele.yml"
+    indicators: str = "config/indikatoren.yml"
+
+    @field_validator("ags")
+    @classmethod
+    def _ags(cls, v: str) -> str:
+        v = str(v).strip()
+        if not AGS_RE.match(v):
+            raise ValueError(
+                f"'{v}' ist kein gültiger Regionalschlüssel (erwartet: 5 Ziffern wie 05711, "
+                "oder 2/3 Ziffern für Land/Regierungsbezirk, oder DG)"
+            )
+        return v
+
+
+def _german_validation_message(err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "(Wurzel)"
+        kind = e["type"]
+        if kind == "extra_forbidden":
+            msg = "unbekannter Schlüssel (Tippfehler?)"
+        elif kind == "missing":
+            msg = "Angabe fehlt"
+        elif kind.startswith("int_") or kind.startswith("float_"):
+            msg = f"Zahl erwartet, gefunden: {e.get('input')!r}"
+        elif kind.startswith("string"):
+            msg = f"Text erwartet, gefunden: {e.get('input')!r}"
+        elif kind in ("greater_than_equal", "less_than_equal"):
+            msg = f"Wert außerhalb des erlaubten Bereichs: {e.get('input')!r}"
+        elif kind == "literal_error":
+            msg = f"unzulässiger Wert {e.get('input')!r}"
+        else:
+            msg = str(e.get("msg", "")).removeprefix("Value error, ")
+        lines.append(f"  - {where}: {msg}")
+    return "\n".join(lines)
+
+
+def load_config(path: str | Path | None = None) -> EditionConfig:
+    """Read and validate the edition config; raises :class:`ConfigError` with German text."""
+    path = Path(path) if path else DEFAULT_CONFIG
+    if not path.exists():
+        raise ConfigError("Konfigurationsdatei nicht gefunden.", file=path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(
+            "Die Datei ist kein gültiges YAML.",
+            file=path,
+            line=(mark.line + 1) if mark else None,
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError("Die Datei ist nicht UTF-8-kodiert.", file=path) from None
+    if not isinstance(raw, dict):
+        raise ConfigError("Erwartet wird eine Zuordnung (Schlüssel: Wert) auf oberster Ebene.", file=path)
+    try:
+        return EditionConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(
+            "Die Konfiguration ist ungültig:\n" + _german_validation_message(exc), file=path
+        ) from None
+
+
+def resolve(path: str | Path, base: Path = PROJECT_ROOT) -> Path:
+    """Resolve a config path relative to the project root."""
+    p = Path(path)
+    return p if p.is_absolute() else (base / p)
