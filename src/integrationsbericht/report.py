@@ -1,0 +1,199 @@
+"""Chapter helpers used by the notebooks: Markdown, figures, tables and callouts.
+
+A notebook does ``ch = Chapter.open(config_path, workdir, chapter)`` and then only calls
+``ch.md``, ``ch.figure``, ``ch.table`` and ``ch.callout``. Each call displays Markdown (a
+``text/markdown`` output), which both renderers take as the chapter's content.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import fmt
+from .exports import write_csv, write_xlsx
+from .figures import save as save_figure
+from .figures import setup_style
+
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Integer columns with these names are years or dates: printed as they are ("2015", not "2.015").
+_RAW_COLUMN_RE = re.compile(r"jahr|year|stichtag|periode|period|zeitraum", re.IGNORECASE)
+
+
+def _display_markdown(text: str) -> None:
+    try:
+        from IPython.display import Markdown, display
+    except ImportError:  # pragma: no cover - outside Jupyter
+        print(text)
+        return
+    display(Markdown(text))
+
+
+def _cell(value, decimals: int | None) -> str:
+    if value is None:
+        return "."
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, int):
+        return fmt.number(value, 0)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "."
+        if decimals is None:
+            decimals = 0 if float(value).is_integer() else 1
+        return fmt.number(value, decimals)
+    if isinstance(value, pd.Timestamp):
+        return fmt.date(value.date())
+    text = str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(df: pd.DataFrame, decimals: dict[str, int] | int | None = None) -> str:
+    """A pipe table with German number formats; numeric columns right-aligned."""
+    if df.empty:
+        raise ValueError("empty table")
+    header = "| " + " | ".join(str(c).replace("|", "\\|") for c in df.columns) + " |"
+    aligns = []
+    for col in df.columns:
+        numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col])
+        numeric = numeric or _RAW_COLUMN_RE.search(str(col)) is not None
+        aligns.append("---:" if numeric else ":---")
+    sep = "|" + "|".join(aligns) + "|"
+    rows = []
+    for rec in df.itertuples(index=False):
+        cells = []
+        for col, value in zip(df.columns, rec):
+            d = decimals.get(col) if isinstance(decimals, dict) else decimals
+            if hasattr(value, "item") and not isinstance(value, str):
+                value = value.item()
+            if value is pd.NA:
+                value = None
+            if isinstance(value, int) and _RAW_COLUMN_RE.search(str(col)):
+                value = str(value)
+            cells.append(_cell(value, d))
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join([header, sep, *rows])
+
+
+def _attr(text: str) -> str:
+    """Quote a value for a pandoc attribute."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+@dataclass
+class Chapter:
+    """Where a chapter's files go, and the Markdown it emits."""
+
+    name: str
+    base_dir: Path  # directory of the executed notebook
+    config_path: Path | None = None
+    _edition: object | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, config_path: str | Path | None, workdir: str | Path, chapter: str) -> "Chapter":
+        workdir = Path(workdir)
+        base = workdir if chapter == "index" else workdir / "report"
+        setup_style()
+        return cls(name=chapter, base_dir=base, config_path=Path(config_path) if config_path else None)
+
+    @property
+    def edition(self):
+        if self._edition is None:
+            from . import edition
+
+            self._edition = edition.load(self.config_path)
+        return self._edition
+
+    @property
+    def files_rel(self) -> str:
+        return f"files/{self.name}"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.base_dir / "files" / self.name
+
+    # -- output -----------------------------------------------------------------------
+    def md(self, text: str) -> str:
+        _display_markdown(text)
+        return text
+
+    def callout(self, kind: str, title: str, text: str) -> str:
+        if kind not in ("note", "warning", "tip", "important"):
+            raise ValueError(f"unknown callout kind {kind!r}")
+        block = f"::: {{.callout-{kind}}}\n## {title}\n\n{text}\n:::"
+        return self.md(block)
+
+    def _check_id(self, ident: str) -> None:
+        if not _ID_RE.match(ident):
+            raise ValueError(f"figure/table id must be lower-case a-z, 0-9 and '-': {ident!r}")
+
+    def _data_block(self, label: str, ident: str, data: pd.DataFrame, decimals) -> str:
+        base = self.files_dir / ident
+        write_csv(data, base.with_suffix(".csv"))
+        write_xlsx(data, base.with_suffix(".xlsx"))
+        rel = f"{self.files_rel}/{ident}"
+        links = f"{label}: [CSV]({rel}.csv) · [Excel]({rel}.xlsx)"
+        return links, markdown_table(data, decimals)
+
+    def figure(
+        self,
+        fig,
+        ident: str,
+        *,
+        caption: str,
+        alt: str,
+        data: pd.DataFrame,
+        decimals: dict[str, int] | int | None = None,
+        source: str | None = None,
+    ) -> str:
+        """Save ``fig`` (PNG, SVG) and ``data`` (CSV, XLSX); display the figure Markdown.
+
+        ``alt`` describes what the figure shows, with its key numbers, for screen readers.
+        """
+        self._check_id(ident)
+        if not alt or not alt.strip():
+            raise ValueError(f"figure {ident!r} needs alt text")
+        if data is None or data.empty:
+            raise ValueError(f"figure {ident!r} needs its data table")
+        save_figure(fig, self.files_dir / ident)
+        rel = f"{self.files_rel}/{ident}"
+        links, table = self._data_block("Daten zur Abbildung", ident, data, decimals)
+        cap = caption.strip()
+        if source:
+            cap += f" Quelle: {source}"
+        text = (
+            f"![{cap}]({rel}.png){{#fig-{ident} fig-alt={_attr(alt.strip())}}}\n\n"
+            f"::: {{.ib-data}}\n{links} · [SVG]({rel}.svg) · [PNG]({rel}.png)\n\n{table}\n:::\n"
+        )
+        return self.md(text)
+
+    def table(
+        self,
+        df: pd.DataFrame,
+        ident: str,
+        *,
+        caption: str,
+        decimals: dict[str, int] | int | None = None,
+        data: pd.DataFrame | None = None,
+        source: str | None = None,
+    ) -> str:
+        """A captioned, numbered table; ``data`` (default ``df``) also goes out as CSV/XLSX."""
+        self._check_id(ident)
+        cap = caption.strip()
+        if source:
+            cap += f" Quelle: {source}"
+        body = markdown_table(df, decimals)
+        export = df if data is None else data
+        base = self.files_dir / ident
+        write_csv(export, base.with_suffix(".csv"))
+        write_xlsx(export, base.with_suffix(".xlsx"))
+        rel = f"{self.files_rel}/{ident}"
+        text = (
+            f"{body}\n\n: {cap} {{#tbl-{ident}}}\n\n"
+            f"::: {{.ib-data}}\nDaten zur Tabelle: [CSV]({rel}.csv) · [Excel]({rel}.xlsx)\n:::\n"
+        )
+        return self.md(text)
