@@ -35,6 +35,9 @@ class Comparison(_Strict):
     cities: Literal["auto"] | list[str] = "auto"
     cities_max: int = Field(default=5, ge=0, le=20)
     cities_size_band: tuple[float, float] = (0.75, 1.35)
+    # table and cells that give each region's population (for the size comparison)
+    population_table: str = "12411-01-01-4"
+    population_where: dict[str, str] = Field(default_factory=lambda: {"h1": "Insgesamt"})
 
 
 class Branding(_Strict):
@@ -64,10 +67,37 @@ class SurveyConfig(_Strict):
 
 
 class DistrictConfig(_Strict):
+    # register: the register extract (docs/DEVELOPMENT.md); koeln_opendata: KoelnAPI long format
+    format: Literal["register", "koeln_opendata"] = "register"
     file: str = "register/bezirke.csv"  # relative to the data folder
+    districts_file: str = "config/bezirke.yml"  # district names and numbers per AGS (project-relative)
     geometry: str | None = None  # GeoJSON relative to the data folder; None → tile map
+    geometry_number: str | None = None  # GeoJSON property with the district number (auto)
+    geometry_name: str | None = None  # GeoJSON property with the district name (auto)
     tiles: str = "config/bezirke_kacheln.yml"
-    min_count: int = Field(default=3, ge=1)
+    min_count: int = Field(default=3, ge=1)  # counts below this are suppressed
+    # allowed relative difference between the districts' sum and the GENESIS population
+    # (0 = exact; register and official population update differ in real data)
+    city_total_tolerance: float = Field(default=0.0, ge=0.0, le=0.2)
+    # key indicators shown as overview maps, in this order
+    key_indicators: list[str] = Field(
+        default_factory=lambda: ["auslaenderanteil", "migrationshintergrund_anteil", "anteil_unter_18"]
+    )
+
+
+class RegionRef(_Strict):
+    ags: str
+    name: str
+    role: Literal["kreis", "land", "bund", "regierungsbezirk", "vergleich"]
+
+
+class Resolved(_Strict):
+    """Filled in by the pipeline for one build; notebooks read it, users never write it."""
+
+    region_name: str
+    processed_dir: str
+    regions: list[RegionRef]
+    population: float | None = None
 
 
 class EditionConfig(_Strict):
@@ -85,6 +115,7 @@ class EditionConfig(_Strict):
     districts: DistrictConfig = DistrictConfig()
     targets: str = "config/ziele.yml"
     indicators: str = "config/indikatoren.yml"
+    resolved: Resolved | None = None
 
     @field_validator("ags")
     @classmethod

@@ -1,0 +1,295 @@
+"""One edition of the report: the edition config plus what follows from the data.
+
+``resolve()`` is the pipeline's first stage: it checks the data folder, the region and the year,
+and picks the comparison regions. It returns an :class:`Edition` that can be written as a
+*resolved* config file; notebooks read that file back with ``load()`` without touching raw data.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from . import fmt
+from .config import (
+    DEFAULT_CONFIG,
+    PROJECT_ROOT,
+    EditionConfig,
+    RegionRef,
+    Resolved,
+    load_config,
+    resolve as resolve_path,
+)
+from .errors import ConfigError, InputError
+
+DEMO_MARKER = "DEMODATEN.txt"
+
+
+@dataclass
+class Edition:
+    config: EditionConfig
+    config_path: Path | None
+    data_dir: Path
+    processed_dir: Path
+    demo: bool
+    region_name: str
+    regions: pd.DataFrame  # ags, name, role
+
+    @property
+    def ags(self) -> str:
+        return self.config.ags
+
+    @property
+    def year(self) -> int:
+        return self.config.year
+
+    @property
+    def city(self) -> str:
+        return self.config.city or short_name(self.region_name)
+
+    @property
+    def comparison_ags(self) -> list[str]:
+        return self.regions.loc[self.regions["role"] != "kreis", "ags"].tolist()
+
+    @property
+    def region_ags(self) -> list[str]:
+        return self.regions["ags"].tolist()
+
+    def role(self, role: str) -> pd.DataFrame:
+        return self.regions[self.regions["role"] == role]
+
+    @property
+    def pdf_name(self) -> str:
+        return f"Integrationsbericht_{file_safe(self.city)}_{self.year}.pdf"
+
+    def to_config(self) -> EditionConfig:
+        cfg = self.config.model_copy(deep=True)
+        cfg.data_dir = str(self.data_dir)
+        cfg.demo = self.demo
+        cfg.city = self.city
+        cfg.resolved = Resolved(
+            region_name=self.region_name,
+            processed_dir=str(self.processed_dir),
+            regions=[RegionRef(**r) for r in self.regions[["ags", "name", "role"]].to_dict("records")],
+        )
+        return cfg
+
+    def write(self, path: Path) -> Path:
+        """Write the resolved config (YAML) for the notebooks of this build."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = self.to_config().model_dump(mode="json")
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=True), encoding="utf-8")
+        return path
+
+
+def short_name(region: str) -> str:
+    """``"Bielefeld, Kreisfreie Stadt"`` → ``"Bielefeld"``."""
+    return region.split(",")[0].strip()
+
+
+def file_safe(name: str) -> str:
+    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
+    out = name.translate(table)
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in out).strip("_")
+
+
+def load(config_path: str | Path) -> Edition:
+    """Load a resolved edition config written by the pipeline (used by notebooks)."""
+    cfg = load_config(config_path)
+    if cfg.resolved is None:
+        raise ConfigError(
+            "Diese Konfiguration ist nicht aufgelöst; Kapitel werden über "
+            "'integrationsbericht build' ausgeführt.",
+            file=config_path,
+        )
+    regions = pd.DataFrame([r.model_dump() for r in cfg.resolved.regions])
+    return Edition(
+        config=cfg,
+        config_path=Path(config_path),
+        data_dir=Path(cfg.data_dir),
+        processed_dir=Path(cfg.resolved.processed_dir),
+        demo=cfg.demo,
+        region_name=cfg.resolved.region_name,
+        regions=regions,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+def _genesis_files(data_dir: Path) -> list[Path]:
+    gdir = data_dir / "genesis"
+    if not data_dir.is_dir():
+        raise InputError(
+            "Der Datenordner existiert nicht.",
+            file=data_dir,
+            hint="Mit --data einen Ordner angeben, der wie data/raw/ aufgebaut ist "
+            "(Unterordner genesis/ mit den GENESIS-CSV-Dateien).",
+        )
+    if not gdir.is_dir():
+        raise InputError(
+            "Im Datenordner fehlt der Unterordner 'genesis' mit den GENESIS-Exporten.",
+            file=data_dir,
+        )
+    files = sorted(gdir.glob("*.csv"))
+    if not files:
+        raise InputError("Im Ordner liegen keine GENESIS-CSV-Dateien.", file=gdir)
+    return files
+
+
+def _population(files: list[Path], cfg: EditionConfig) -> pd.DataFrame:
+    """Population per region and year from the configured population table."""
+    from .sources.genesis import read_genesis
+
+    code = cfg.comparison.population_table
+    for f in files:
+        with open(f, "rb") as fh:
+            head = fh.readline().decode("latin-1")
+        if head.split(":", 1)[-1].strip().split(";")[0].strip() == code:
+            df = read_genesis(f)
+            for col, val in cfg.comparison.population_where.items():
+                if col in df.columns:
+                    df = df[df[col] == val]
+            return df[["ags", "region", "year", "value"]].dropna(subset=["value"])
+    raise InputError(
+        f"Die Bevölkerungstabelle {code} fehlt im Datenordner; sie wird für die Wahl der "
+        "Vergleichsregionen und die Prüfung des Berichtsjahres gebraucht.",
+        file=files[0].parent,
+    )
+
+
+def resolve(
+    config_path: str | Path | None = None,
+    *,
+    data_dir: str | Path | None = None,
+    ags: str | None = None,
+    year: int | None = None,
+    processed_root: Path | None = None,
+) -> Edition:
+    """Validate config + data for one edition and choose its comparison regions."""
+    from .sources.genesis import scan_regions
+
+    config_path = Path(config_path) if config_path else DEFAULT_CONFIG
+    cfg = load_config(config_path)
+    other_region = ags is not None and ags != cfg.ags
+    updates: dict = {}
+    if ags is not None:
+        updates["ags"] = ags
+    if year is not None:
+        updates["year"] = year
+    if updates:
+        try:
+            cfg = EditionConfig.model_validate({**cfg.model_dump(), **updates})
+        except Exception as exc:  # pydantic ValidationError
+            from .config import _german_validation_message
+
+            raise ConfigError(
+                "Ungültige Angabe auf der Kommandozeile:\n" + _german_validation_message(exc)
+            ) from None
+    if other_region:
+        # Another Kreis than the configured one: its name comes from the data, and the
+        # configured city's logo and publisher do not apply.
+        cfg.city = None
+        cfg.publisher = None
+        cfg.branding.logo = None
+        if cfg.comparison.cities != "auto":
+            cfg.comparison.cities = "auto"
+    if data_dir is not None:
+        ddir = Path(data_dir).resolve()
+    else:
+        ddir = resolve_path(cfg.data_dir, config_path.resolve().parent.parent)
+    files = _genesis_files(ddir)
+    demo = (ddir / DEMO_MARKER).exists()
+
+    regions_all = scan_regions(files)
+    known = regions_all.set_index("ags")
+    if cfg.ags not in known.index:
+        kreise = regions_all[regions_all["level"] == "kreis"]
+        sample = ", ".join(f"{a} ({n})" for a, n in kreise[["ags", "name"]].head(5).itertuples(index=False))
+        raise ConfigError(
+            f"Der Regionalschlüssel {cfg.ags} kommt in den GENESIS-Dateien in {ddir / 'genesis'} "
+            f"nicht vor. Vorhanden sind {len(kreise)} Kreise und kreisfreie Städte, z. B. {sample}."
+        )
+    region_name = str(known.loc[cfg.ags, "region"])
+
+    pop = _population(files, cfg)
+    own = pop[pop["ags"] == cfg.ags]
+    years = sorted(own["year"].dropna().astype(int).unique())
+    if cfg.year not in years:
+        avail = f"{years[0]}–{years[-1]}" if years else "keine"
+        raise ConfigError(
+            f"Für das Berichtsjahr {cfg.year} liegen für {short_name(region_name)} keine "
+            f"Bevölkerungsdaten vor (Tabelle {cfg.comparison.population_table}; vorhandene Jahre: "
+            f"{avail}). Bitte --year anpassen oder aktuelle Daten ablegen."
+        )
+
+    rows = [{"ags": cfg.ags, "name": short_name(region_name), "role": "kreis"}]
+
+    def add(code: str, role: str) -> None:
+        if code in known.index and code not in {r["ags"] for r in rows}:
+            rows.append({"ags": code, "name": str(known.loc[code, "name"]), "role": role})
+
+    if len(cfg.ags) == 5:
+        rb = cfg.ags[:3] if cfg.comparison.regierungsbezirk == "auto" else cfg.comparison.regierungsbezirk
+        land = cfg.ags[:2] if cfg.comparison.land == "auto" else cfg.comparison.land
+        add(rb, "regierungsbezirk")
+        add(land, "land")
+    add(cfg.comparison.bund, "bund")
+    for code in _comparison_cities(cfg, regions_all, pop):
+        add(code, "vergleich")
+
+    processed = processed_root or (PROJECT_ROOT / "data" / "processed")
+    return Edition(
+        config=cfg,
+        config_path=config_path,
+        data_dir=ddir,
+        processed_dir=(processed / cfg.ags).resolve(),
+        demo=demo,
+        region_name=region_name,
+        regions=pd.DataFrame(rows),
+    )
+
+
+def _comparison_cities(cfg: EditionConfig, regions_all: pd.DataFrame, pop: pd.DataFrame) -> list[str]:
+    comp = cfg.comparison
+    if comp.cities != "auto":
+        missing = [c for c in comp.cities if c not in set(regions_all["ags"])]
+        if missing:
+            raise ConfigError(
+                "Vergleichsregionen kommen in den Daten nicht vor: " + ", ".join(missing)
+            )
+        return list(comp.cities)
+    if len(cfg.ags) != 5 or comp.cities_max == 0:
+        return []
+    latest = pop[pop["year"] <= cfg.year].sort_values("year").groupby("ags")["value"].last()
+    if cfg.ags not in latest.index:
+        return []
+    own_pop = float(latest[cfg.ags])
+    own_kind = regions_all.set_index("ags").loc[cfg.ags, "kind"]
+    cand = regions_all[(regions_all["level"] == "kreis") & (regions_all["ags"] != cfg.ags)].copy()
+    if isinstance(own_kind, str) and own_kind:
+        same = cand[cand["kind"] == own_kind]
+        cand = same if not same.empty else cand
+    cand["pop"] = cand["ags"].map(latest)
+    cand = cand.dropna(subset=["pop"])
+    lo, hi = comp.cities_size_band
+    cand = cand[(cand["pop"] >= own_pop * lo) & (cand["pop"] <= own_pop * hi)]
+    # Prefer the same Land, then the closest size.
+    cand["other_land"] = (cand["ags"].str[:2] != cfg.ags[:2]).astype(int)
+    cand["dist"] = (cand["pop"] / own_pop).map(lambda r: abs(math.log(r)))
+    cand = cand.sort_values(["other_land", "dist", "ags"])
+    return cand["ags"].head(comp.cities_max).tolist()
+
+
+def describe(ed: Edition) -> str:
+    """One German line for the build log."""
+    comp = ", ".join(ed.regions.loc[ed.regions["role"] == "vergleich", "name"]) or "keine"
+    return (
+        f"{ed.city} ({ed.ags}), Berichtsjahr {ed.year}; Daten: {ed.data_dir}"
+        f"{' (Demodaten)' if ed.demo else ''}; Vergleichsstädte: {comp}"
+    )
+
+
+__all__ = ["Edition", "load", "resolve", "describe", "short_name", "file_safe", "fmt"]
