@@ -1,0 +1,205 @@
+"""Command line: ``integrationsbericht build | check | demo-data``.
+
+A thin layer over the package. Every message is German; a user error never shows a
+traceback (the full details of an unexpected error go to the log file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from .errors import ReportError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class _GermanParser(argparse.ArgumentParser):
+    def error(self, message: str):  # noqa: D401 - argparse API
+        message = (
+            message.replace("the following arguments are required", "diese Angaben fehlen")
+            .replace("unrecognized arguments", "unbekannte Angaben")
+            .replace("invalid choice", "ungültige Auswahl")
+            .replace("choose from", "erlaubt:")
+            .replace("expected one argument", "erwartet einen Wert")
+            .replace("invalid int value", "keine ganze Zahl")
+        )
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"Fehler: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _GermanParser(
+        prog="integrationsbericht",
+        description="Integrationsbericht: amtliche Statistik und Befragung → Website und PDF.",
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = p.add_subparsers(dest="command", metavar="BEFEHL", parser_class=_GermanParser)
+
+    def common(sp):
+        sp.add_argument("--config", type=Path, help="Ausgabe-Konfiguration (Standard: config/edition.yml)")
+        sp.add_argument("--data", type=Path, help="Rohdatenordner wie data/raw/ (Standard: Demodaten)")
+        sp.add_argument("--ags", help="Regionalschlüssel des Kreises / der kreisfreien Stadt, z. B. 05711")
+        sp.add_argument("--year", type=int, help="Berichtsjahr, z. B. 2025")
+
+    b = sub.add_parser("build", help="Bericht erzeugen (Website und PDF)")
+    common(b)
+    b.add_argument("--renderer", choices=["auto", "quarto", "pandoc"], default="auto",
+                   help="auto: Quarto, wenn installiert, sonst pandoc")
+    b.add_argument("--format", default="html,pdf", help="html, pdf oder html,pdf (Standard)")
+    b.add_argument("--jobs", type=int, default=None, help="parallele Kapitel (Standard: Anzahl Kerne)")
+    b.add_argument("--force", action="store_true", help="Zwischenspeicher nicht verwenden, alles neu")
+    b.add_argument("--out", type=Path, default=None, help="Ausgabeordner (Standard: _book/)")
+
+    c = sub.add_parser("check", help="nur Konfiguration und Eingabedaten prüfen")
+    common(c)
+
+    d = sub.add_parser("demo-data", help="Demodaten neu erzeugen (deterministisch)")
+    d.add_argument("--out", type=Path, default=None, help="Zielordner (Standard: data/raw/)")
+    d.add_argument("--seed", type=int, default=2025, help="Startwert des Zufallsgenerators")
+    return p
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=False, highlight=False, soft_wrap=True)
+
+
+def _log_file(out: Path | None) -> Path:
+    from .config import PROJECT_ROOT
+
+    out = (out or PROJECT_ROOT / "_book").resolve()
+    return out.parent / f"{out.name}.log"
+
+
+def cmd_build(args, console) -> int:
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .pipeline import build
+
+    log_path = _log_file(args.out)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    logf = open(log_path, "a", encoding="utf-8")
+    logf.write(f"\n=== Build {dt.datetime.now().isoformat(timespec='seconds')} ===\n")
+
+    def log(msg: str) -> None:
+        console.print(msg)
+        logf.write(msg + "\n")
+        logf.flush()
+
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("Kapitel [bold]{task.description}"),
+        BarColumn(bar_width=20),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        disable=not console.is_terminal,
+    )
+    try:
+        with progress:
+            result = build(
+                args.config,
+                data_dir=args.data,
+                ags=args.ags,
+                year=args.year,
+                renderer=args.renderer,
+                formats=formats,
+                jobs=args.jobs,
+                force=args.force,
+                out=args.out,
+                log=log,
+                progress=progress,
+            )
+    except ReportError as err:
+        log(f"Fehler: {err}")
+        log("Der Build wurde abgebrochen; die bisher veröffentlichte Ausgabe ist unverändert.")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        log("Abgebrochen. Die bisher veröffentlichte Ausgabe ist unverändert.")
+        return EXIT_INTERRUPTED
+    except Exception:  # unexpected: details to the log, a clear line to the user
+        logf.write(traceback.format_exc())
+        log(
+            "Unerwarteter Fehler im Programm (kein Eingabefehler). Die bisher veröffentlichte "
+            f"Ausgabe ist unverändert. Details stehen im Protokoll: {log_path}"
+        )
+        return EXIT_ERROR
+    finally:
+        logf.close()
+    ed = result.edition
+    pdf = result.out / ed.pdf_name
+    console.print(
+        f"Fertig in {result.seconds:.1f} s: {len(result.chapters)} Kapitel, "
+        f"{len(result.executed)} neu ausgeführt."
+    )
+    console.print(f"Website: {result.out / 'index.html'}")
+    if pdf.exists():
+        console.print(f"PDF:     {pdf}")
+    console.print(f"Protokoll: {log_path}")
+    return EXIT_OK
+
+
+def cmd_check(args, console) -> int:
+    from .pipeline import check
+
+    try:
+        check(args.config, data_dir=args.data, ags=args.ags, year=args.year, log=console.print)
+    except ReportError as err:
+        console.print(f"Fehler: {err}")
+        return EXIT_ERROR
+    console.print("Alle Prüfungen bestanden.")
+    return EXIT_OK
+
+
+def cmd_demo_data(args, console) -> int:
+    from .config import PROJECT_ROOT
+    from .demo import generate
+    from .edition import DEMO_MARKER
+
+    out = (args.out or PROJECT_ROOT / "data" / "raw").resolve()
+    files = generate(out, seed=args.seed)
+    marker = out / DEMO_MARKER
+    marker.write_text(
+        "Dieser Ordner enthält Demodaten, erzeugt mit 'integrationsbericht demo-data'.\n"
+        "Es sind keine amtlichen Zahlen. Jede Seite eines daraus erzeugten Berichts trägt den "
+        "Hinweis 'Demodaten'.\n",
+        encoding="utf-8",
+    )
+    console.print(f"{len(files)} Demodateien geschrieben nach {out}.")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    console = _console()
+    handler = {"build": cmd_build, "check": cmd_check, "demo-data": cmd_demo_data}[args.command]
+    try:
+        return handler(args, console)
+    except ReportError as err:
+        console.print(f"Fehler: {err}")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        console.print("Abgebrochen.")
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

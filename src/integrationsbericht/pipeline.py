@@ -1,0 +1,629 @@
+"""The build: raw data → processed tables → executed chapters → rendered site and PDF.
+
+Stages
+1. resolve the edition (config, data folder, region, year, comparison regions);
+2. ingest and validate the raw inputs into ``data/processed/<ags>/``;
+3. compute indicators, survey estimates and district tables;
+4. stage a Quarto book project under ``build/<ags>-<year>/`` and execute the chapter
+   notebooks listed in ``_quarto.yml`` with papermill, in parallel, cached on their inputs;
+5. render (Quarto or pandoc + Typst) into a temporary folder and swap it in atomically.
+
+A failed or interrupted build never touches the last published output.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import yaml
+
+from . import __version__
+from .config import PROJECT_ROOT, resolve as resolve_path
+from .edition import Edition, describe, resolve
+from .errors import BuildError, ConfigError, ReportError
+
+QUARTO_FILE = PROJECT_ROOT / "_quarto.yml"
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+TEMPLATES = PROJECT_ROOT / "templates"
+CHAPTERS_FILE = PROJECT_ROOT / "config" / "kapitel.yml"
+SRC = Path(__file__).resolve().parent
+
+Log = Callable[[str], None]
+
+
+# -- small helpers ------------------------------------------------------------------------
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256_tree(paths: Iterable[Path], base: Path | None = None) -> str:
+    """Hash of file names and contents below ``paths`` (order-independent, deterministic)."""
+    h = hashlib.sha256()
+    files: list[Path] = []
+    for p in paths:
+        if p.is_file():
+            files.append(p)
+        elif p.is_dir():
+            files.extend(
+                f
+                for f in p.rglob("*")
+                if f.is_file()
+                and "__pycache__" not in f.parts
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+    for f in sorted(set(files)):
+        rel = f.relative_to(base) if base and f.is_relative_to(base) else f
+        h.update(str(rel).encode())
+        h.update(sha256_file(f).encode())
+    return h.hexdigest()
+
+
+def code_fingerprint() -> str:
+    """Package version plus a hash of its source: a code change re-executes the chapters."""
+    return __version__ + ":" + sha256_tree([SRC], SRC)[:16]
+
+
+# -- the table of contents ------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChapterEntry:
+    path: str  # as in _quarto.yml, e.g. "report/bevoelkerung.ipynb"
+    part: str  # "chapters" | "appendices"
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).stem
+
+    @property
+    def is_notebook(self) -> bool:
+        return self.path.endswith(".ipynb")
+
+    @property
+    def source(self) -> Path:
+        if self.is_notebook:
+            return NOTEBOOKS / Path(self.path).name
+        return PROJECT_ROOT / self.path
+
+
+def read_toc(quarto_file: Path = QUARTO_FILE) -> list[ChapterEntry]:
+    try:
+        data = yaml.safe_load(quarto_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("Die Datei _quarto.yml (Inhaltsverzeichnis) fehlt.", file=quarto_file) from None
+    book = (data or {}).get("book") or {}
+    entries: list[ChapterEntry] = []
+    for part in ("chapters", "appendices"):
+        for item in book.get(part) or []:
+            if isinstance(item, dict):  # a part with its own chapters
+                for sub in item.get("chapters") or []:
+                    entries.append(ChapterEntry(str(sub), part))
+            else:
+                entries.append(ChapterEntry(str(item), part))
+    if not entries:
+        raise ConfigError("In _quarto.yml sind unter book.chapters keine Kapitel eingetragen.", file=quarto_file)
+    return entries
+
+
+def read_requirements(path: Path = CHAPTERS_FILE) -> dict[str, list[str]]:
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {k: list((v or {}).get("requires") or []) for k, v in data.items()}
+
+
+# -- stages ---------------------------------------------------------------------------------
+@dataclass
+class Inputs:
+    """What the processed stage produced; keys are the requirement names of kapitel.yml."""
+
+    available: dict[str, list[Path]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    stand: str | None = None
+    sources: list[dict] = field(default_factory=list)
+
+
+def prepare_inputs(ed: Edition, stage: Path, log: Log) -> Inputs:
+    """Ingest raw data and compute the processed tables the chapters read."""
+    from . import indicators
+    from .ingest import ingest_genesis
+
+    inputs = Inputs()
+    proc = ed.processed_dir
+    proc.mkdir(parents=True, exist_ok=True)
+    log("Amtliche Statistik einlesen und prüfen …")
+    manifest = ingest_genesis(ed.data_dir, proc, ed.region_ags)
+    ed.regions.to_parquet(proc / "regions.parquet", index=False)
+    inputs.sources = sorted(
+        (
+            {"code": code, "title": m.get("title", ""), "stand": m.get("stand", "")}
+            for code, m in manifest.items()
+        ),
+        key=lambda s: s["code"],
+    )
+    inputs.stand = _latest_stand([s["stand"] for s in inputs.sources])
+
+    log("Indikatoren berechnen …")
+    table = indicators.prepare(ed)
+    downloads = stage / "downloads"
+    downloads.mkdir(parents=True, exist_ok=True)
+    indicators.export(table, downloads)
+    inputs.available["genesis"] = [proc / "indicators.parquet", proc / "genesis"]
+
+    survey_file = resolve_path(ed.config.survey.file, ed.data_dir)
+    if survey_file.exists():
+        from . import survey
+
+        log("Befragung gewichten und auswerten …")
+        survey.prepare(ed, proc)
+        survey.export(proc, downloads)
+        inputs.available["survey"] = [proc / "survey"]
+    else:
+        inputs.notes.append(
+            f"Keine Befragungsdaten ({survey_file}): die Befragungskapitel entfallen in dieser Ausgabe."
+        )
+
+    from . import districts
+
+    if districts.has_input(ed):
+        log("Daten nach Stadtbezirken aufbereiten …")
+        districts.prepare(ed, proc)
+        inputs.available["districts"] = [proc / "districts"]
+    else:
+        inputs.notes.append("Keine Daten nach Stadtbezirken: das Kapitel Stadtbezirke entfällt.")
+    return inputs
+
+
+def _latest_stand(values: list[str]) -> str | None:
+    import datetime as dt
+
+    best = None
+    for v in values:
+        try:
+            d = dt.datetime.strptime(str(v).strip()[:10], "%d.%m.%Y").date()
+        except ValueError:
+            continue
+        best = d if best is None or d > best else best
+    return best.strftime("%d.%m.%Y") if best else None
+
+
+def select_chapters(toc: list[ChapterEntry], inputs: Inputs, log: Log) -> list[ChapterEntry]:
+    reqs = read_requirements()
+    chosen = []
+    for entry in toc:
+        if entry.is_notebook and not entry.source.exists():
+            raise ConfigError(
+                f"Das Kapitel '{entry.path}' steht in _quarto.yml, aber das Notebook fehlt.",
+                file=entry.source,
+            )
+        if not entry.is_notebook and not entry.source.exists():
+            raise ConfigError(f"Die Seite '{entry.path}' aus _quarto.yml fehlt.", file=entry.source)
+        missing = [r for r in reqs.get(entry.name, []) if r not in inputs.available]
+        if missing:
+            log(f"Kapitel '{entry.name}' entfällt: es fehlen Eingaben ({', '.join(missing)}).")
+            continue
+        chosen.append(entry)
+    return chosen
+
+
+def stage_project(ed: Edition, stage: Path, chapters: list[ChapterEntry], inputs: Inputs) -> Path:
+    """Write the staging Quarto project (without the executed notebooks)."""
+    stage.mkdir(parents=True, exist_ok=True)
+    (stage / "report").mkdir(exist_ok=True)
+    # _quarto.yml with this edition's chapters
+    data = yaml.safe_load(QUARTO_FILE.read_text(encoding="utf-8"))
+    keep = {c.path for c in chapters}
+    book = data.setdefault("book", {})
+    for part in ("chapters", "appendices"):
+        items = []
+        for item in book.get(part) or []:
+            if isinstance(item, dict):
+                subs = [s for s in item.get("chapters") or [] if s in keep]
+                if subs:
+                    items.append({**item, "chapters": subs})
+            elif item in keep:
+                items.append(item)
+        if items:
+            book[part] = items
+        else:
+            book.pop(part, None)
+    book["title"] = f"{ed.config.title} {ed.city} {ed.year}"
+    _write_if_changed(stage / "_quarto.yml", yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    # templates and static pages
+    if TEMPLATES.is_dir():
+        _sync_tree(TEMPLATES, stage / "templates")
+    for c in chapters:
+        if not c.is_notebook:
+            dst = stage / c.path
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            _copy_if_changed(c.source, dst)
+    # logo
+    logo_rel = None
+    if ed.config.branding.logo:
+        logo = resolve_path(ed.config.branding.logo)
+        if not logo.exists():
+            raise ConfigError("Die Logo-Datei aus branding.logo fehlt.", file=logo)
+        logo_rel = f"assets/logo{logo.suffix}"
+        (stage / "assets").mkdir(exist_ok=True)
+        _copy_if_changed(logo, stage / logo_rel)
+    # render metadata
+    b = ed.config.branding
+    meta = {
+        "title": ed.config.title,
+        "subtitle": ed.config.subtitle,
+        "city": ed.city,
+        "year": ed.year,
+        "ags": ed.ags,
+        "stand": inputs.stand or "",
+        "publisher": ed.config.publisher or ed.city,
+        "demo": ed.demo,
+        "pdf_name": ed.pdf_name,
+        "logo": logo_rel,
+        "primary_color": b.primary_color,
+        "accent_color": b.accent_color,
+        "text_color": b.text_color,
+        "font": b.font,
+        "lang": "de",
+        "sources": inputs.sources,
+    }
+    _write_if_changed(stage / "_edition.yml", yaml.safe_dump(meta, allow_unicode=True, sort_keys=True))
+    ed.write(stage / "_edition_config.yml")
+    return stage
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def _copy_if_changed(src: Path, dst: Path) -> None:
+    if not dst.exists() or sha256_file(src) != sha256_file(dst):
+        shutil.copyfile(src, dst)
+
+
+def _sync_tree(src: Path, dst: Path) -> None:
+    if dst.exists():
+        shutil.rmtree(dst)
+    shutil.copytree(src, dst)
+
+
+# -- notebook execution --------------------------------------------------------------------
+def _chapter_key(entry: ChapterEntry, stage: Path, inputs: Inputs, reqs: dict[str, list[str]], code: str) -> str:
+    h = hashlib.sha256()
+    h.update(code.encode())
+    h.update(sha256_file(entry.source).encode())
+    h.update(sha256_file(stage / "_edition_config.yml").encode())
+    config_dir = PROJECT_ROOT / "config"
+    h.update(sha256_tree([config_dir], config_dir).encode())
+    for req in sorted(reqs.get(entry.name, [])):
+        h.update(req.encode())
+        h.update(sha256_tree(inputs.available.get(req, [])).encode())
+    return h.hexdigest()
+
+
+def execute_chapter(entry: ChapterEntry, stage: Path) -> None:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    out = stage / entry.path
+    out.parent.mkdir(parents=True, exist_ok=True)
+    files = out.parent / "files" / entry.name
+    if files.exists():
+        shutil.rmtree(files)
+    params = {
+        "config_path": str(stage / "_edition_config.yml"),
+        "workdir": str(stage),
+        "chapter": entry.name,
+    }
+    tmp = out.with_name(f".{out.name}.running")
+    try:
+        pm.execute_notebook(
+            str(entry.source),
+            str(tmp),
+            parameters=params,
+            kernel_name="python3",
+            cwd=str(out.parent),
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+        )
+    except PapermillExecutionError as exc:
+        first = str(exc.evalue).strip().splitlines()
+        detail = "\n".join(first[:12]) if first else exc.ename
+        raise BuildError(
+            f"Kapitel '{entry.name}' ist fehlgeschlagen (Zelle {exc.exec_count or exc.cell_index}): "
+            f"{exc.ename}: {detail}",
+            file=entry.source,
+        ) from None
+    except Exception as exc:  # kernel died, invalid notebook JSON, …
+        raise BuildError(
+            f"Kapitel '{entry.name}' konnte nicht ausgeführt werden: {type(exc).__name__}: {exc}",
+            file=entry.source,
+        ) from None
+    finally:
+        pass
+    os.replace(tmp, out)
+
+
+def execute_chapters(
+    chapters: list[ChapterEntry],
+    stage: Path,
+    inputs: Inputs,
+    *,
+    jobs: int,
+    force: bool,
+    progress=None,
+    log: Log,
+) -> list[str]:
+    """Run the chapter notebooks (cached, in parallel). Returns the names re-executed."""
+    reqs = read_requirements()
+    code = code_fingerprint()
+    cache_dir = stage / ".cache"
+    cache_dir.mkdir(exist_ok=True)
+    todo: list[tuple[ChapterEntry, str]] = []
+    for c in chapters:
+        if not c.is_notebook:
+            continue
+        key = _chapter_key(c, stage, inputs, reqs, code)
+        key_file = cache_dir / f"{c.name}.key"
+        if not force and key_file.exists() and key_file.read_text() == key and (stage / c.path).exists():
+            log(f"Kapitel '{c.name}': unverändert, aus dem Zwischenspeicher.")
+            continue
+        todo.append((c, key))
+    if not todo:
+        return []
+    for c, _ in todo:
+        (cache_dir / f"{c.name}.key").unlink(missing_ok=True)
+
+    failures: list[BuildError] = []
+    done: list[str] = []
+    tasks = {}
+    with cf.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {}
+        for c, key in todo:
+            if progress is not None:
+                tasks[c.name] = progress.add_task(c.name, total=1, start=False)
+            futures[pool.submit(_timed, execute_chapter, c, stage, progress, tasks.get(c.name))] = (c, key)
+        for fut in cf.as_completed(futures):
+            c, key = futures[fut]
+            try:
+                seconds = fut.result()
+            except BuildError as err:
+                failures.append(err)
+                log(f"FEHLER im Kapitel '{c.name}': {err}")
+                continue
+            (cache_dir / f"{c.name}.key").write_text(key)
+            done.append(c.name)
+            log(f"Kapitel '{c.name}' ausgeführt ({seconds:.1f} s).")
+    if failures:
+        if len(failures) == 1:
+            raise failures[0]
+        raise BuildError(
+            f"{len(failures)} Kapitel sind fehlgeschlagen:\n" + "\n".join(f"  - {f}" for f in failures)
+        )
+    return sorted(done)
+
+
+def _timed(fn, entry, stage, progress, task) -> float:
+    t0 = time.monotonic()
+    if progress is not None and task is not None:
+        progress.start_task(task)
+    try:
+        fn(entry, stage)
+    finally:
+        if progress is not None and task is not None:
+            progress.update(task, completed=1)
+    return time.monotonic() - t0
+
+
+# -- publishing -------------------------------------------------------------------------------
+class BuildLock:
+    """One build per output folder at a time; a stale lock (dead process) is taken over."""
+
+    def __init__(self, out: Path):
+        self.path = out.parent / f".{out.name}.lock"
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                try:
+                    pid = int(self.path.read_text().strip() or 0)
+                except (OSError, ValueError):
+                    pid = 0
+                if pid and _alive(pid):
+                    raise BuildError(
+                        f"Für diesen Ausgabeordner läuft bereits ein Build (Prozess {pid}). "
+                        "Bitte warten, bis er fertig ist.",
+                        file=self.path.parent,
+                    ) from None
+                self.path.unlink(missing_ok=True)
+                continue
+            with os.fdopen(fd, "w") as fh:
+                fh.write(str(os.getpid()))
+            return self
+        raise BuildError("Die Build-Sperre konnte nicht angelegt werden.", file=self.path)
+
+    def __exit__(self, *exc):
+        self.path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_output(out: Path) -> None:
+    """Undo a publish that was interrupted between its two renames."""
+    old = out.parent / f".{out.name}.old"
+    if not out.exists() and old.exists():
+        os.replace(old, out)
+    elif old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+    for tmp in out.parent.glob(f".{out.name}.tmp-*"):
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def publish(tmp: Path, out: Path) -> None:
+    """Swap the finished build in: the old output stays until the new one is complete."""
+    old = out.parent / f".{out.name}.old"
+    if old.exists():
+        shutil.rmtree(old)
+    if out.exists():
+        os.replace(out, old)
+    os.replace(tmp, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# -- the build --------------------------------------------------------------------------------
+@dataclass
+class BuildResult:
+    out: Path
+    edition: Edition
+    chapters: list[str]
+    executed: list[str]
+    rendered: bool
+    seconds: float
+
+
+def build(
+    config_path: str | Path | None = None,
+    *,
+    data_dir: str | Path | None = None,
+    ags: str | None = None,
+    year: int | None = None,
+    renderer: str = "auto",
+    formats: Iterable[str] = ("html", "pdf"),
+    jobs: int | None = None,
+    force: bool = False,
+    out: str | Path | None = None,
+    build_root: Path | None = None,
+    processed_root: Path | None = None,
+    log: Log | None = None,
+    progress=None,
+) -> BuildResult:
+    from .render import render, which_renderer
+
+    t0 = time.monotonic()
+    log = log or (lambda _msg: None)
+    formats = set(formats)
+    bad = formats - {"html", "pdf"}
+    if bad or not formats:
+        raise ConfigError(f"Unbekanntes Format: {', '.join(sorted(bad)) or '(leer)'}; erlaubt sind html und pdf.")
+    out = Path(out).resolve() if out else (PROJECT_ROOT / "_book")
+    jobs = jobs or os.cpu_count() or 1
+    renderer_name = which_renderer(renderer)
+
+    with BuildLock(out):
+        recover_output(out)
+        ed = resolve(config_path, data_dir=data_dir, ags=ags, year=year, processed_root=processed_root)
+        log("Ausgabe: " + describe(ed))
+        stage = (build_root or PROJECT_ROOT / "build") / f"{ed.ags}-{ed.year}"
+        stage.mkdir(parents=True, exist_ok=True)
+        inputs = prepare_inputs(ed, stage, log)
+        for note in inputs.notes:
+            log(note)
+        chapters = select_chapters(read_toc(), inputs, log)
+        stage_project(ed, stage, chapters, inputs)
+        executed = execute_chapters(chapters, stage, inputs, jobs=jobs, force=force, progress=progress, log=log)
+
+        render_key = hashlib.sha256(
+            (
+                renderer_name
+                + ",".join(sorted(formats))
+                + code_fingerprint()
+                + sha256_tree([stage], stage)
+            ).encode()
+        ).hexdigest()
+        key_file = stage / ".cache" / f"render-{out.name}.key"
+        marker = out / ".integrationsbericht"
+        if (
+            not force
+            and key_file.exists()
+            and key_file.read_text() == render_key
+            and marker.exists()
+            and marker.read_text() == render_key
+        ):
+            log("Website und PDF sind aktuell; nichts neu zu erzeugen.")
+            rendered = False
+        else:
+            key_file.unlink(missing_ok=True)
+            tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+            if tmp.exists():
+                shutil.rmtree(tmp)
+            tmp.mkdir(parents=True)
+            try:
+                log(f"Rendern mit {renderer_name} …")
+                render(stage, tmp, renderer=renderer_name, formats=formats, log=log)
+                (tmp / ".integrationsbericht").write_text(render_key)
+                publish(tmp, out)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            key_file.write_text(render_key)
+            rendered = True
+    return BuildResult(
+        out=out,
+        edition=ed,
+        chapters=[c.name for c in chapters],
+        executed=executed,
+        rendered=rendered,
+        seconds=time.monotonic() - t0,
+    )
+
+
+def check(
+    config_path: str | Path | None = None,
+    *,
+    data_dir: str | Path | None = None,
+    ags: str | None = None,
+    year: int | None = None,
+    log: Log | None = None,
+) -> Edition:
+    """Validate config and every raw input without building; raises on the first problem."""
+    from .sources.genesis import read_genesis
+
+    log = log or (lambda _m: None)
+    ed = resolve(config_path, data_dir=data_dir, ags=ags, year=year)
+    log("Konfiguration: in Ordnung. " + describe(ed))
+    files = sorted((ed.data_dir / "genesis").glob("*.csv"))
+    for f in files:
+        read_genesis(f)
+    log(f"GENESIS-Dateien: {len(files)} geprüft, in Ordnung.")
+    survey_file = resolve_path(ed.config.survey.file, ed.data_dir)
+    if survey_file.exists():
+        from .sources.survey import read_survey_file
+
+        read_survey_file(ed, survey_file)
+        log(f"Befragung: {survey_file.name} geprüft, in Ordnung.")
+    from . import districts
+
+    if districts.has_input(ed):
+        districts.check(ed)
+        log("Daten nach Stadtbezirken: geprüft, in Ordnung.")
+    toc = read_toc()
+    for entry in toc:
+        if not entry.source.exists():
+            raise ConfigError(f"'{entry.path}' aus _quarto.yml fehlt.", file=entry.source)
+    log(f"Inhaltsverzeichnis: {len(toc)} Einträge, alle vorhanden.")
+    return ed
+
+
+__all__ = ["build", "check", "BuildResult", "read_toc", "ReportError"]
