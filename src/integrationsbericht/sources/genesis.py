@@ -1,0 +1,651 @@
+"""Reader for GENESIS / Regionaldatenbank CSV exports (``GENESIS-Tabelle: …`` / ``Tabelle: …``).
+
+``read_genesis(path)`` turns one export into a tidy table with one row per data cell (see
+``docs/DEVELOPMENT.md``, "GENESIS reader output"). The layout is detected from the file's
+content, never from its name:
+
+* title block (first line ``GENESIS-Tabelle: <code>`` or ``Tabelle: <code>``, title lines,
+  source statistic, an optional ``<variable> (<unit>)`` line),
+* one to four header rows (a row of units is the ``unit``, a row of periods is the ``period``),
+* data rows ``[period;]AGS;region;[row dimension;]values…`` – or the newer layout with a
+  quality column after every value,
+* periods either in a leading column, in a header row, or on a line of their own above a block,
+* a footer after ``__________`` with notes, copyright and ``Stand: dd.mm.yyyy / hh:mm:ss``.
+
+Every problem a user can cause raises :class:`~integrationsbericht.errors.InputError` with a
+German message naming file, line and column. Nothing unknown is turned into a number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+
+__all__ = [
+    "SYMBOLS",
+    "read_genesis",
+    "read_genesis_meta",
+    "scan_regions",
+    "short_region_name",
+    "region_level",
+]
+
+# Zeichenerklärung: symbol → value. "-" means exactly zero; the others are "no number".
+SYMBOLS: dict[str, float] = {"-": 0.0, ".": np.nan, "x": np.nan, "/": np.nan, "...": np.nan}
+
+_CODE_RE = re.compile(r"^\s*(?:GENESIS-)?Tabelle:\s*(\S+)\s*$")
+_PERIOD_RE = re.compile(r"^(?:\d{2}\.\d{2}\.\d{4}|\d{4})$")
+_AGS_RE = re.compile(r"^(?:DG|\d{2}|\d{3}|\d{5}|\d{8}|\d{12})$")
+_NUMBER_PAT = r"-?\d+(?:,\d+)?"
+_QUALITY_PAT = r"[a-wyz]?"  # one lower-case letter (e, p, r, s, v …) or empty; "x" is a symbol
+_UNIT_RE = re.compile(
+    r"^(?:Anzahl|Prozent|%|Promille|‰|Jahre|Monate|Tage|Stunden|Tonnen|t|kg|ha|qkm|km|km²|m²|"
+    r"(?:Tsd\.|1000|Mill\.|Mio\.|Mrd\.)\s*(?:EUR|Euro)|EUR|Euro|Tsd\.|1000)$"
+)
+_UNIT_IN_TITLE_RE = re.compile(r"\(([^()]+)\)\s*$")
+_STAND_RE = re.compile(r"^\s*Stand:\s*(\d{2}\.\d{2}\.\d{4})(?:\s*/\s*(\d{2}:\d{2}(?::\d{2})?))?")
+_FOOTER_SEP = "__________"
+
+_HINT_EXPORT = (
+    "Bitte die Tabelle auf regionalstatistik.de bzw. GENESIS-Online als CSV exportieren und "
+    "unverändert speichern (siehe docs/genesis.md)."
+)
+
+
+@dataclass
+class _Row:
+    line: int
+    cells: list[str]
+
+
+def _err(path: Path, message: str, line: int | None = None, column=None, hint=None) -> InputError:
+    return InputError(message, file=path, line=line, column=column, hint=hint)
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _decode(path: Path) -> tuple[str, str]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise _err(path, "Die Datei wurde nicht gefunden.") from None
+    except IsADirectoryError:
+        raise _err(path, "Erwartet wird eine CSV-Datei, gefunden wurde ein Ordner.") from None
+    except OSError as exc:
+        raise _err(path, f"Die Datei kann nicht gelesen werden ({exc.strerror}).") from None
+    if not raw.strip():
+        raise _err(path, "Die Datei ist leer.", hint=_HINT_EXPORT)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text, encoding = raw.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        text, encoding = raw.decode("iso-8859-1"), "ISO-8859-1"
+    return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def _split_file(path: Path, lines: list[str]) -> tuple[str, int]:
+    """Check the first line and find the footer separator. Returns (code, separator index)."""
+    first = lines[0].split(";")[0]
+    m = _CODE_RE.match(first)
+    if not m:
+        shown = first.strip()[:60]
+        raise _err(
+            path,
+            "Die Datei ist kein GENESIS-Export: Die erste Zeile muss „GENESIS-Tabelle: <Code>“ "
+            f"oder „Tabelle: <Code>“ lauten, gefunden wurde „{shown}“.",
+            line=1,
+            hint=_HINT_EXPORT,
+        )
+    for i, text in enumerate(lines):
+        if text.startswith(_FOOTER_SEP):
+            return m.group(1), i
+    raise _err(
+        path,
+        "Die Datei endet ohne Fußzeile (Trennlinie „__________“, Quellenangabe und „Stand:“). "
+        "Vermutlich ist der Download oder das Kopieren abgebrochen.",
+        line=len(lines),
+        hint="Die Tabelle bitte erneut vollständig herunterladen.",
+    )
+
+
+def _records(lines: list[str], start: int) -> list[_Row]:
+    """CSV records of ``lines`` with 1-based line numbers (``start`` = number of lines[0])."""
+    reader = csv.reader(lines, delimiter=";")
+    out: list[_Row] = []
+    prev = 0
+    for cells in reader:
+        out.append(_Row(start + prev, cells))
+        prev = reader.line_num
+    return out
+
+
+def _parse_footer(path: Path, lines: list[str], sep: int) -> dict:
+    footer = lines[sep + 1 :]
+    stand_idx = None
+    for i, text in enumerate(footer):
+        if _STAND_RE.match(text):
+            stand_idx = i
+            break
+    if stand_idx is None:
+        raise _err(
+            path,
+            "Die Fußzeile ist unvollständig: Die Zeile „Stand: TT.MM.JJJJ / hh:mm:ss“ fehlt. "
+            "Vermutlich ist die Datei abgeschnitten.",
+            line=len(lines),
+            hint="Die Tabelle bitte erneut vollständig herunterladen.",
+        )
+    m = _STAND_RE.match(footer[stand_idx])
+    notes: list[str] = []
+    copyright_parts: list[str] = []
+    block = "\n".join(footer[:stand_idx])
+    try:
+        items = list(csv.reader(io.StringIO(block), delimiter=";", strict=True))
+    except csv.Error:
+        raise _err(
+            path,
+            "Die Fußnoten sind nicht lesbar (Anführungszeichen nicht geschlossen).",
+            line=sep + 2,
+        ) from None
+    for item in items:
+        text = ";".join(c for c in item if c is not None).strip()
+        text = "\n".join(part.rstrip() for part in text.split("\n")).strip()
+        if not text:
+            continue
+        if text.startswith("©"):
+            copyright_parts.append(" ".join(text.split()))
+        else:
+            notes.append(text)
+    return {
+        "stand": m.group(1),
+        "stand_time": m.group(2),
+        "footnotes": notes,
+        "copyright": " ".join(copyright_parts) or None,
+    }
+
+
+def _parse_title(title_lines: list[str]) -> dict:
+    """Title, source statistic, variable and unit from the title block."""
+    lines = [t.strip() for t in title_lines if t.strip()]
+    variable = unit = None
+    if lines:
+        m = _UNIT_IN_TITLE_RE.search(lines[-1])
+        if m and _UNIT_RE.match(m.group(1).strip()):
+            variable, unit = lines[-1], m.group(1).strip()
+            lines = lines[:-1]
+    source = lines[-1] if len(lines) >= 2 else None
+    title_part = lines[:-1] if source else lines
+    title = " ".join(title_part)
+    return {"title": title or None, "source": source, "variable": variable, "unit": unit}
+
+
+def _is_unit_row(values: list[str]) -> bool:
+    nonempty = [v.strip() for v in values if v.strip()]
+    return bool(nonempty) and all(_UNIT_RE.match(v) for v in nonempty)
+
+
+def _is_period_row(values: list[str]) -> bool:
+    nonempty = [v.strip() for v in values if v.strip()]
+    return bool(nonempty) and all(_PERIOD_RE.match(v) for v in nonempty)
+
+
+def _col_label(header: list[list[str]], j: int) -> str:
+    parts = [h[j] for h in header if h[j]]
+    return " | ".join(parts)
+
+
+# --------------------------------------------------------------------------- main reader
+
+
+def read_genesis(path: str | Path) -> pd.DataFrame:
+    """Read one GENESIS CSV export into a tidy table (one row per data cell).
+
+    Columns: ``ags, region, period, year, value, flag, h1…hN, [rowdim], unit, column, quality,
+    line``; ``df.attrs["meta"]`` holds ``code, title, unit, source, stand, footnotes, encoding,
+    path`` (plus ``stand_time, variable, copyright, period_source, quality_columns``).
+    Raises :class:`InputError` (German message with file/line/column) for anything it does not
+    understand.
+    """
+    path = Path(path)
+    text, encoding = _decode(path)
+    lines = text.split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    code, sep = _split_file(path, lines)
+    footer = _parse_footer(path, lines, sep)
+
+    # ---- classify body lines: title, period lines, header rows, data rows
+    title_lines: list[str] = []
+    header_rows: list[_Row] = []
+    data_rows: list[_Row] = []
+    row_ctx: list[tuple[str, int] | None] = []  # period from a line of its own, per data row
+    period_lines: list[int] = []
+    ctx: tuple[str, int] | None = None
+    state = "title"
+    for rec in _records(lines[1:sep], start=2):
+        cells = rec.cells
+        nonempty = [i for i, c in enumerate(cells) if c.strip()]
+        if not nonempty:
+            continue
+        first = cells[0].strip()
+        if nonempty == [0]:
+            if _PERIOD_RE.match(first):
+                ctx = (first, rec.line)
+                period_lines.append(rec.line)
+                continue
+            if state == "title":
+                title_lines.append(first)
+                continue
+            raise _err(
+                path,
+                f"Unerwartete Textzeile „{first[:60]}“ zwischen Tabellenkopf und Daten bzw. in den "
+                "Daten. Erwartet wird eine Datenzeile „[Zeitraum;]AGS;Region;…;Werte“ oder ein "
+                "Zeitraum (TT.MM.JJJJ oder JJJJ).",
+                line=rec.line,
+                column=1,
+            )
+        if first == "":
+            if state == "data":
+                raise _err(
+                    path,
+                    "Kopfzeile (erste Spalte leer) mitten in den Datenzeilen. Erwartet wird eine "
+                    "Datenzeile mit AGS in der ersten oder zweiten Spalte.",
+                    line=rec.line,
+                    column=1,
+                )
+            state = "header"
+            header_rows.append(rec)
+            continue
+        if not header_rows:
+            raise _err(
+                path,
+                "Die Datei ist kein GENESIS-Export im erwarteten Format: Vor der ersten Datenzeile "
+                "fehlt der Tabellenkopf (Zeilen, deren erste Spalte leer ist).",
+                line=rec.line,
+                hint=_HINT_EXPORT,
+            )
+        state = "data"
+        data_rows.append(rec)
+        row_ctx.append(ctx)
+
+    if not header_rows:
+        raise _err(
+            path,
+            "Kein Tabellenkopf gefunden: Die Datei enthält keine Zeilen mit Spaltenüberschriften.",
+            line=sep,
+            hint=_HINT_EXPORT,
+        )
+    if not data_rows:
+        raise _err(path, "Die Tabelle enthält keine Datenzeilen.", line=sep, hint=_HINT_EXPORT)
+
+    # ---- header analysis
+    width = len(header_rows[0].cells)
+    for h in header_rows[1:]:
+        if len(h.cells) != width:
+            raise _err(
+                path,
+                f"Die Kopfzeile hat {len(h.cells)} Felder, die erste Kopfzeile "
+                f"(Zeile {header_rows[0].line}) aber {width}.",
+                line=h.line,
+            )
+    n_lead = min(next(i for i, c in enumerate(h.cells) if c.strip()) for h in header_rows)
+    if n_lead < 2:
+        raise _err(
+            path,
+            "Der Tabellenkopf ist nicht lesbar: Vor den Spaltenüberschriften müssen mindestens "
+            "zwei leere Felder (AGS, Region) stehen.",
+            line=header_rows[0].line,
+        )
+
+    # width check of data rows
+    for r in data_rows:
+        if len(r.cells) != width:
+            raise _err(
+                path,
+                f"Die Zeile hat {len(r.cells)} Felder, der Tabellenkopf (Zeile "
+                f"{header_rows[0].line}) aber {width}. Ist ein Semikolon zu viel oder zu wenig?",
+                line=r.line,
+            )
+
+    # leading columns: [period;] AGS; region; [rowdim]
+    c0 = data_rows[0].cells[0].strip()
+    c1 = data_rows[0].cells[1].strip()
+    if _AGS_RE.match(c0):
+        ags_col = 0
+    elif _AGS_RE.match(c1) and _PERIOD_RE.match(c0):
+        ags_col = 1
+    else:
+        raise _err(
+            path,
+            f"Erwartet wird in Spalte 1 ein Amtlicher Gemeindeschlüssel (AGS, z. B. „05711“ oder "
+            f"„DG“) oder ein Zeitraum (TT.MM.JJJJ oder JJJJ) gefolgt vom AGS; gefunden „{c0}“, "
+            f"„{c1}“.",
+            line=data_rows[0].line,
+            column=1,
+        )
+    n_rowdim = n_lead - ags_col - 2
+    if n_rowdim not in (0, 1):
+        raise _err(
+            path,
+            f"Der Tabellenkopf hat {n_lead} führende leere Felder; zu den Datenzeilen passen "
+            f"{ags_col + 2} oder {ags_col + 3}.",
+            line=header_rows[0].line,
+        )
+    has_rowdim = n_rowdim == 1
+
+    raw_header = [[c.strip() for c in h.cells[n_lead:]] for h in header_rows]
+
+    # newer layout: each value followed by a quality column with identical header labels
+    n_raw = width - n_lead
+    quality_layout = False
+    if n_raw >= 2 and n_raw % 2 == 0 and all(h[0::2] == h[1::2] for h in raw_header):
+        qpat = re.compile(_QUALITY_PAT)
+        quality_layout = all(
+            qpat.fullmatch(c.strip()) for r in data_rows for c in r.cells[n_lead + 1 :: 2]
+        )
+    value_idx = list(range(n_lead, width, 2 if quality_layout else 1))
+    header = [h[0::2] if quality_layout else h for h in raw_header]
+    header_lines = [h.line for h in header_rows]
+
+    unit_row = None
+    if len(header) >= 1 and _is_unit_row(header[-1]):
+        unit_row = header[-1]
+        header, header_lines = header[:-1], header_lines[:-1]
+    period_row = None
+    for k, h in enumerate(header):
+        if _is_period_row(h):
+            if period_row is not None:
+                raise _err(path, "Zwei Kopfzeilen mit Zeiträumen.", line=header_lines[k])
+            if not all(h):
+                j = h.index("")
+                raise _err(
+                    path,
+                    "Die Kopfzeile mit den Zeiträumen hat eine leere Zelle.",
+                    line=header_lines[k],
+                    column=value_idx[j] + 1,
+                )
+            period_row = h
+            del header[k], header_lines[k]
+            break
+    n_cols = len(value_idx)
+
+    # ---- period source (exactly one)
+    sources = []
+    if ags_col == 1:
+        sources.append("column")
+    if period_row is not None:
+        sources.append("header")
+    if period_lines:
+        sources.append("line")
+    if len(sources) != 1:
+        if not sources:
+            raise _err(
+                path,
+                "Kein Berichtszeitraum gefunden: weder eine Zeitraum-Spalte noch eine Kopfzeile "
+                "mit Zeiträumen noch eine Zeile mit Zeitraum (TT.MM.JJJJ oder JJJJ) über den Daten.",
+                line=data_rows[0].line,
+            )
+        raise _err(
+            path,
+            "Der Berichtszeitraum ist mehrdeutig: Er steht sowohl "
+            + " als auch ".join(
+                {"column": "in einer Spalte", "header": "im Tabellenkopf", "line": "in einer eigenen Zeile"}[s]
+                for s in sources
+            )
+            + ".",
+            line=period_lines[0] if period_lines else data_rows[0].line,
+        )
+    period_source = sources[0]
+    if period_source == "line" and row_ctx[0] is None:
+        raise _err(
+            path,
+            "Die erste Datenzeile steht vor jeder Zeile mit Zeitraum (TT.MM.JJJJ oder JJJJ).",
+            line=data_rows[0].line,
+        )
+
+    # ---- row-level table
+    n_rows = len(data_rows)
+    lines_arr = np.fromiter((r.line for r in data_rows), dtype=np.int64, count=n_rows)
+    ags = [r.cells[ags_col].strip() for r in data_rows]
+    region = [r.cells[ags_col + 1].strip() for r in data_rows]
+    rowdim = [r.cells[ags_col + 2].strip() for r in data_rows] if has_rowdim else None
+    for r, a in zip(data_rows, ags):
+        if not _AGS_RE.match(a):
+            raise _err(
+                path,
+                f"„{a}“ ist kein Amtlicher Gemeindeschlüssel (erwartet „DG“ oder 2, 3, 5 oder 8 "
+                "Ziffern).",
+                line=r.line,
+                column=ags_col + 1,
+            )
+    for r, name in zip(data_rows, region):
+        if not name:
+            raise _err(path, "Der Regionsname fehlt.", line=r.line, column=ags_col + 2)
+    if period_source == "column":
+        row_period = [r.cells[0].strip() for r in data_rows]
+        for r, p in zip(data_rows, row_period):
+            if not _PERIOD_RE.match(p):
+                raise _err(
+                    path,
+                    f"„{p}“ ist kein Zeitraum (erwartet TT.MM.JJJJ oder JJJJ).",
+                    line=r.line,
+                    column=1,
+                )
+    elif period_source == "line":
+        row_period = [c[0] for c in row_ctx]  # type: ignore[index]
+    else:
+        row_period = None
+
+    # duplicates: same AGS, period and row label
+    key = pd.DataFrame(
+        {
+            "ags": ags,
+            "period": row_period if row_period is not None else "",
+            "rowdim": rowdim if rowdim is not None else "",
+            "line": lines_arr,
+        }
+    )
+    dup = key.duplicated(["ags", "period", "rowdim"], keep=False)
+    if dup.any():
+        d = key[dup]
+        first = d.iloc[0]
+        same = d[(d.ags == first.ags) & (d.period == first.period) & (d.rowdim == first.rowdim)]
+        l1, l2 = int(same.line.iloc[0]), int(same.line.iloc[1])
+        what = f"Region {first.ags}"
+        if first.period:
+            what += f", Zeitraum {first.period}"
+        if first.rowdim:
+            what += f", „{first.rowdim}“"
+        raise _err(
+            path,
+            f"Doppelte Datenzeile ({what}): steht in Zeile {l1} und in Zeile {l2}.",
+            line=l2,
+        )
+
+    # ---- cells (vectorised)
+    vals = np.array([[r.cells[j] for j in value_idx] for r in data_rows], dtype=object)
+    s = pd.Series(vals.ravel(), dtype="str").str.strip()
+    is_num = s.str.fullmatch(_NUMBER_PAT)
+    is_sym = s.isin(list(SYMBOLS))
+    bad = ~(is_num | is_sym)
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        i, j = divmod(pos, n_cols)
+        cell = s.iloc[pos]
+        label = _col_label(header, j)
+        column = f"{value_idx[j] + 1}" + (f" („{label}“)" if label else "")
+        if cell == "":
+            why = "Die Zelle ist leer; erwartet wird eine Zahl oder ein Zeichen ( -  .  x  /  ... )."
+        elif re.fullmatch(r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?", cell):
+            why = (
+                f"„{cell}“ ist nicht eindeutig: Punkt als Tausendertrennzeichen oder als "
+                "Dezimaltrennzeichen? GENESIS-Exporte enthalten Zahlen ohne Tausendertrennzeichen "
+                "und mit Dezimalkomma."
+            )
+        elif re.fullmatch(r"-?\d*\.\d+", cell):
+            why = (
+                f"„{cell}“ ist nicht eindeutig: Dezimalpunkt statt Dezimalkomma. GENESIS-Exporte "
+                "verwenden das Dezimalkomma."
+            )
+        else:
+            why = (
+                f"Unbekanntes Zeichen „{cell}“. Erlaubt sind Zahlen mit Dezimalkomma und die "
+                "Zeichen - (nichts vorhanden), . (unbekannt oder geheim), x (nicht sinnvoll), "
+                "/ (nicht sicher genug) und ... (noch nicht vorhanden)."
+            )
+        raise _err(path, why, line=int(lines_arr[i]), column=column)
+    num = pd.to_numeric(s.where(is_num).str.replace(",", ".", regex=False), errors="raise")
+    value = np.where(is_num.to_numpy(), num.to_numpy(dtype=float), s.map(SYMBOLS).to_numpy(dtype=float))
+    flag = s.where(is_sym)
+
+    if quality_layout:
+        q = np.array([[r.cells[j + 1].strip() for j in value_idx] for r in data_rows], dtype=object)
+        quality = pd.Series(q.ravel(), dtype="str")
+        quality = quality.where(quality != "")
+    else:
+        quality = pd.Series(np.full(n_rows * n_cols, np.nan, dtype=object), dtype="str")
+
+    # ---- long table
+    title_info = _parse_title(title_lines)
+    table_unit = title_info["unit"]
+    col_units = [
+        (u if u else table_unit) if unit_row is not None else table_unit
+        for u in (unit_row if unit_row is not None else [None] * n_cols)
+    ]
+    labels = [_col_label(header, j) for j in range(n_cols)]
+
+    out: dict[str, object] = {
+        "ags": np.repeat(np.array(ags, dtype=object), n_cols),
+        "region": np.repeat(np.array(region, dtype=object), n_cols),
+    }
+    if period_row is not None:
+        period = np.tile(np.array(period_row, dtype=object), n_rows)
+    else:
+        period = np.repeat(np.array(row_period, dtype=object), n_cols)
+    out["period"] = period
+    period_s = pd.Series(period, dtype="str")
+    out["year"] = period_s.str[-4:].astype("int64").to_numpy()
+    out["value"] = value
+    out["flag"] = flag.to_numpy()
+    for k, h in enumerate(header, start=1):
+        out[f"h{k}"] = np.tile(np.array(h, dtype=object), n_rows)
+    if has_rowdim:
+        out["rowdim"] = np.repeat(np.array(rowdim, dtype=object), n_cols)
+    out["unit"] = np.tile(np.array(col_units, dtype=object), n_rows)
+    out["column"] = np.tile(np.array(labels, dtype=object), n_rows)
+    out["quality"] = quality.to_numpy()
+    out["line"] = np.repeat(lines_arr, n_cols)
+    df = pd.DataFrame(out)
+    for col in df.columns:
+        if col not in ("year", "value", "line"):
+            df[col] = df[col].astype("str")
+    df["value"] = df["value"].astype("float64")
+
+    df.attrs["meta"] = {
+        "code": code,
+        "title": title_info["title"],
+        "unit": table_unit
+        if table_unit
+        else (col_units[0] if col_units and len(set(col_units)) == 1 else None),
+        "source": title_info["source"],
+        "variable": title_info["variable"],
+        "stand": footer["stand"],
+        "stand_time": footer["stand_time"],
+        "footnotes": footer["footnotes"],
+        "copyright": footer["copyright"],
+        "encoding": encoding,
+        "path": str(path),
+        "period_source": period_source,
+        "quality_columns": quality_layout,
+    }
+    return df
+
+
+def read_genesis_meta(path: str | Path) -> dict:
+    """Only the table metadata of an export (same dict as ``read_genesis(path).attrs["meta"]``)."""
+    return read_genesis(path).attrs["meta"]
+
+
+# --------------------------------------------------------------------------- regions
+
+_KINDS = {
+    "kreisfreie stadt": "Kreisfreie Stadt",
+    "krfr. stadt": "Kreisfreie Stadt",
+    "krsfr. stadt": "Kreisfreie Stadt",
+    "landkreis": "Landkreis",
+    "kreis": "Kreis",
+    "stadtkreis": "Stadtkreis",
+    "regionalverband": "Regionalverband",
+    "stadt": "Stadt",
+}
+_KIND_PREFIXES = {"Kreisfreie Stadt ": "Kreisfreie Stadt"}
+
+
+def _split_region(region: str) -> tuple[str, str | None]:
+    """``"Kiel, Landeshauptstadt, Kreisfreie Stadt"`` → ``("Kiel", "Kreisfreie Stadt")``."""
+    parts = [p.strip() for p in region.split(",")]
+    kind = _KINDS.get(parts[-1].lower()) if len(parts) > 1 else None
+    name = parts[0]
+    for prefix, prefix_kind in _KIND_PREFIXES.items():
+        if name.startswith(prefix):
+            name, kind = name[len(prefix) :].strip(), kind or prefix_kind
+    if name.startswith("Landkreis ") and kind is None:
+        kind = "Landkreis"  # "Landkreis Rostock" keeps its name (the city is "Rostock")
+    return name, kind
+
+
+def short_region_name(region: str) -> str:
+    """``"Bielefeld, Kreisfreie Stadt"`` → ``"Bielefeld"``; ``"Region Hannover"`` stays."""
+    return _split_region(region.strip())[0]
+
+
+def region_level(ags: str) -> str:
+    """``bund`` (DG), ``land`` (2 digits), ``regierungsbezirk`` (3), ``kreis`` (5), ``gemeinde``."""
+    if ags == "DG":
+        return "bund"
+    return {2: "land", 3: "regierungsbezirk", 5: "kreis"}.get(len(ags), "gemeinde")
+
+
+def scan_regions(paths: Iterable[str | Path]) -> pd.DataFrame:
+    """One row per region (AGS) found in the given GENESIS files.
+
+    Columns ``ags, region, name, level, kind``. Where spellings differ between files, the one
+    from the file with the newest ``Stand:`` wins.
+    """
+    frames = []
+    for p in paths:
+        df = read_genesis(p)
+        stand = pd.to_datetime(df.attrs["meta"]["stand"], format="%d.%m.%Y")
+        regs = df[["ags", "region"]].drop_duplicates().assign(_stand=stand)
+        frames.append(regs)
+    if not frames:
+        return pd.DataFrame(
+            {c: pd.Series(dtype="str") for c in ("ags", "region", "name", "level", "kind")}
+        )
+    allr = pd.concat(frames, ignore_index=True)
+    allr = allr.sort_values(["ags", "_stand", "region"], kind="stable")
+    allr = allr.drop_duplicates("ags", keep="last").sort_values("ags").reset_index(drop=True)
+    split = allr["region"].map(_split_region)
+    result = pd.DataFrame(
+        {
+            "ags": allr["ags"].astype("str"),
+            "region": allr["region"].astype("str"),
+            "name": split.map(lambda t: t[0]).astype("str"),
+            "level": allr["ags"].map(region_level).astype("str"),
+            "kind": split.map(lambda t: t[1]).astype("str"),
+        }
+    )
+    return result
