@@ -54,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", type=int, default=None, help="parallele Kapitel (Standard: Anzahl Kerne)")
     b.add_argument("--force", action="store_true", help="Zwischenspeicher nicht verwenden, alles neu")
     b.add_argument("--out", type=Path, default=None, help="Ausgabeordner (Standard: _book/)")
+    b.add_argument("--project", type=Path, default=None,
+                   help="Berichtsprojekt mit _quarto.yml, notebooks/, config/ (Standard: dieses Repository)")
 
     c = sub.add_parser("check", help="nur Konfiguration und Eingabedaten prüfen")
     common(c)
@@ -76,10 +78,10 @@ def _console():
     return Console(stderr=False, highlight=False, soft_wrap=True)
 
 
-def _log_file(out: Path | None) -> Path:
+def _log_file(out: Path | None, project: Path | None = None) -> Path:
     from .config import PROJECT_ROOT
 
-    out = (out or PROJECT_ROOT / "_book").resolve()
+    out = (out or (project or PROJECT_ROOT) / "_book").resolve()
     return out.parent / f"{out.name}.log"
 
 
@@ -88,7 +90,7 @@ def cmd_build(args, console) -> int:
 
     from .pipeline import build
 
-    log_path = _log_file(args.out)
+    log_path = _log_file(args.out, args.project)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     logf = open(log_path, "a", encoding="utf-8")
     logf.write(f"\n=== Build {dt.datetime.now().isoformat(timespec='seconds')} ===\n")
@@ -122,6 +124,7 @@ def cmd_build(args, console) -> int:
                 out=args.out,
                 log=log,
                 progress=progress,
+                project=args.project,
             )
     except ReportError as err:
         log(f"Fehler: {err}")

@@ -30,11 +30,38 @@ from .config import PROJECT_ROOT, resolve as resolve_path
 from .edition import Edition, describe, resolve
 from .errors import BuildError, ConfigError, ReportError
 
-QUARTO_FILE = PROJECT_ROOT / "_quarto.yml"
-NOTEBOOKS = PROJECT_ROOT / "notebooks"
-TEMPLATES = PROJECT_ROOT / "templates"
-CHAPTERS_FILE = PROJECT_ROOT / "config" / "kapitel.yml"
 SRC = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Project:
+    """A report project: ``_quarto.yml``, ``notebooks/``, ``config/``, ``templates/``, ``report/``.
+
+    By default the repository itself; a city can keep its own project folder and point the
+    toolkit at it (``--project``).
+    """
+
+    root: Path = PROJECT_ROOT
+
+    @property
+    def quarto_file(self) -> Path:
+        return self.root / "_quarto.yml"
+
+    @property
+    def notebooks(self) -> Path:
+        return self.root / "notebooks"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def config_dir(self) -> Path:
+        return self.root / "config"
+
+    @property
+    def chapters_file(self) -> Path:
+        return self.config_dir / "kapitel.yml"
 
 Log = Callable[[str], None]
 
@@ -80,6 +107,7 @@ def code_fingerprint() -> str:
 class ChapterEntry:
     path: str  # as in _quarto.yml, e.g. "report/bevoelkerung.ipynb"
     part: str  # "chapters" | "appendices"
+    root: Path = PROJECT_ROOT
 
     @property
     def name(self) -> str:
@@ -92,11 +120,12 @@ class ChapterEntry:
     @property
     def source(self) -> Path:
         if self.is_notebook:
-            return NOTEBOOKS / Path(self.path).name
-        return PROJECT_ROOT / self.path
+            return self.root / "notebooks" / Path(self.path).name
+        return self.root / self.path
 
 
-def read_toc(quarto_file: Path = QUARTO_FILE) -> list[ChapterEntry]:
+def read_toc(project: Project = Project()) -> list[ChapterEntry]:
+    quarto_file = project.quarto_file
     try:
         data = yaml.safe_load(quarto_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -107,15 +136,16 @@ def read_toc(quarto_file: Path = QUARTO_FILE) -> list[ChapterEntry]:
         for item in book.get(part) or []:
             if isinstance(item, dict):  # a part with its own chapters
                 for sub in item.get("chapters") or []:
-                    entries.append(ChapterEntry(str(sub), part))
+                    entries.append(ChapterEntry(str(sub), part, project.root))
             else:
-                entries.append(ChapterEntry(str(item), part))
+                entries.append(ChapterEntry(str(item), part, project.root))
     if not entries:
         raise ConfigError("In _quarto.yml sind unter book.chapters keine Kapitel eingetragen.", file=quarto_file)
     return entries
 
 
-def read_requirements(path: Path = CHAPTERS_FILE) -> dict[str, list[str]]:
+def read_requirements(project: Project = Project()) -> dict[str, list[str]]:
+    path = project.chapters_file
     if not path.exists():
         return {}
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -197,8 +227,10 @@ def _latest_stand(values: list[str]) -> str | None:
     return best.strftime("%d.%m.%Y") if best else None
 
 
-def select_chapters(toc: list[ChapterEntry], inputs: Inputs, log: Log) -> list[ChapterEntry]:
-    reqs = read_requirements()
+def select_chapters(
+    toc: list[ChapterEntry], inputs: Inputs, log: Log, project: Project = Project()
+) -> list[ChapterEntry]:
+    reqs = read_requirements(project)
     chosen = []
     for entry in toc:
         if entry.is_notebook and not entry.source.exists():
@@ -216,12 +248,14 @@ def select_chapters(toc: list[ChapterEntry], inputs: Inputs, log: Log) -> list[C
     return chosen
 
 
-def stage_project(ed: Edition, stage: Path, chapters: list[ChapterEntry], inputs: Inputs) -> Path:
+def stage_project(
+    ed: Edition, stage: Path, chapters: list[ChapterEntry], inputs: Inputs, project: Project = Project()
+) -> Path:
     """Write the staging Quarto project (without the executed notebooks)."""
     stage.mkdir(parents=True, exist_ok=True)
     (stage / "report").mkdir(exist_ok=True)
     # _quarto.yml with this edition's chapters
-    data = yaml.safe_load(QUARTO_FILE.read_text(encoding="utf-8"))
+    data = yaml.safe_load(project.quarto_file.read_text(encoding="utf-8"))
     keep = {c.path for c in chapters}
     book = data.setdefault("book", {})
     for part in ("chapters", "appendices"):
@@ -240,8 +274,8 @@ def stage_project(ed: Edition, stage: Path, chapters: list[ChapterEntry], inputs
     book["title"] = f"{ed.config.title} {ed.city} {ed.year}"
     _write_if_changed(stage / "_quarto.yml", yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     # templates and static pages
-    if TEMPLATES.is_dir():
-        _sync_tree(TEMPLATES, stage / "templates")
+    if project.templates.is_dir():
+        _sync_tree(project.templates, stage / "templates")
     for c in chapters:
         if not c.is_notebook:
             dst = stage / c.path
@@ -250,7 +284,7 @@ def stage_project(ed: Edition, stage: Path, chapters: list[ChapterEntry], inputs
     # logo
     logo_rel = None
     if ed.config.branding.logo:
-        logo = resolve_path(ed.config.branding.logo)
+        logo = resolve_path(ed.config.branding.logo, project.root)
         if not logo.exists():
             raise ConfigError("Die Logo-Datei aus branding.logo fehlt.", file=logo)
         logo_rel = f"assets/logo{logo.suffix}"
@@ -298,13 +332,14 @@ def _sync_tree(src: Path, dst: Path) -> None:
 
 
 # -- notebook execution --------------------------------------------------------------------
-def _chapter_key(entry: ChapterEntry, stage: Path, inputs: Inputs, reqs: dict[str, list[str]], code: str) -> str:
+def _chapter_key(
+    entry: ChapterEntry, stage: Path, inputs: Inputs, reqs: dict[str, list[str]], code: str, project: Project
+) -> str:
     h = hashlib.sha256()
     h.update(code.encode())
     h.update(sha256_file(entry.source).encode())
     h.update(sha256_file(stage / "_edition_config.yml").encode())
-    config_dir = PROJECT_ROOT / "config"
-    h.update(sha256_tree([config_dir], config_dir).encode())
+    h.update(sha256_tree([project.config_dir], project.config_dir).encode())
     for req in sorted(reqs.get(entry.name, [])):
         h.update(req.encode())
         h.update(sha256_tree(inputs.available.get(req, [])).encode())
@@ -364,9 +399,10 @@ def execute_chapters(
     force: bool,
     progress=None,
     log: Log,
+    project: Project = Project(),
 ) -> list[str]:
     """Run the chapter notebooks (cached, in parallel). Returns the names re-executed."""
-    reqs = read_requirements()
+    reqs = read_requirements(project)
     code = code_fingerprint()
     cache_dir = stage / ".cache"
     cache_dir.mkdir(exist_ok=True)
@@ -374,7 +410,7 @@ def execute_chapters(
     for c in chapters:
         if not c.is_notebook:
             continue
-        key = _chapter_key(c, stage, inputs, reqs, code)
+        key = _chapter_key(c, stage, inputs, reqs, code, project)
         key_file = cache_dir / f"{c.name}.key"
         if not force and key_file.exists() and key_file.read_text() == key and (stage / c.path).exists():
             log(f"Kapitel '{c.name}': unverändert, aus dem Zwischenspeicher.")
@@ -518,6 +554,7 @@ def build(
     processed_root: Path | None = None,
     log: Log | None = None,
     progress=None,
+    project: str | Path | None = None,
 ) -> BuildResult:
     from .render import render, which_renderer
 
@@ -527,22 +564,33 @@ def build(
     bad = formats - {"html", "pdf"}
     if bad or not formats:
         raise ConfigError(f"Unbekanntes Format: {', '.join(sorted(bad)) or '(leer)'}; erlaubt sind html und pdf.")
-    out = Path(out).resolve() if out else (PROJECT_ROOT / "_book")
+    proj = Project(Path(project).resolve()) if project else Project()
+    if config_path is None:
+        config_path = proj.config_dir / "edition.yml"
+    out = Path(out).resolve() if out else (proj.root / "_book")
     jobs = jobs or os.cpu_count() or 1
     renderer_name = which_renderer(renderer)
 
     with BuildLock(out):
         recover_output(out)
-        ed = resolve(config_path, data_dir=data_dir, ags=ags, year=year, processed_root=processed_root)
+        ed = resolve(
+            config_path,
+            data_dir=data_dir,
+            ags=ags,
+            year=year,
+            processed_root=processed_root or proj.root / "data" / "processed",
+        )
         log("Ausgabe: " + describe(ed))
-        stage = (build_root or PROJECT_ROOT / "build") / f"{ed.ags}-{ed.year}"
+        stage = (build_root or proj.root / "build") / f"{ed.ags}-{ed.year}"
         stage.mkdir(parents=True, exist_ok=True)
         inputs = prepare_inputs(ed, stage, log)
         for note in inputs.notes:
             log(note)
-        chapters = select_chapters(read_toc(), inputs, log)
-        stage_project(ed, stage, chapters, inputs)
-        executed = execute_chapters(chapters, stage, inputs, jobs=jobs, force=force, progress=progress, log=log)
+        chapters = select_chapters(read_toc(proj), inputs, log, proj)
+        stage_project(ed, stage, chapters, inputs, proj)
+        executed = execute_chapters(
+            chapters, stage, inputs, jobs=jobs, force=force, progress=progress, log=log, project=proj
+        )
 
         render_key = hashlib.sha256(
             (
