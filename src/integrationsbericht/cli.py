@@ -19,6 +19,21 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class _GermanParser(argparse.ArgumentParser):
+    """argparse with German headings, help and error messages."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "Befehle"
+        self._optionals.title = "Optionen"
+        self.add_argument("-h", "--help", action="help", help="diese Hilfe anzeigen und beenden")
+
+    def format_usage(self) -> str:
+        return super().format_usage().replace("usage:", "Aufruf:")
+
+    def format_help(self) -> str:
+        return super().format_help().replace("usage:", "Aufruf:")
+
     def error(self, message: str):  # noqa: D401 - argparse API
         message = (
             message.replace("the following arguments are required", "diese Angaben fehlen")
@@ -37,7 +52,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="integrationsbericht",
         description="Integrationsbericht: amtliche Statistik und Befragung → Website und PDF.",
     )
-    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}",
+                   help="Versionsnummer anzeigen und beenden")
     sub = p.add_subparsers(dest="command", metavar="BEFEHL", parser_class=_GermanParser)
 
     def common(sp):
