@@ -244,3 +244,105 @@ def test_symbol_table():
 
     assert S["-"] == 0.0
     assert all(math.isnan(S[s]) for s in (".", "x", "/", "..."))
+
+
+# --------------------------------------------------------------------------- hand-made files
+
+
+def test_valid_mini_hand_computed():
+    d = read_genesis(BROKEN / "valid_mini.csv")
+    assert len(d) == 8  # 4 regions × 2 columns
+    bi = d[d.ags == "05711"].set_index("h1")["value"].to_dict()
+    assert bi == {"Insgesamt": 333090.0, "Ausländer(innen)": 43548.0}
+    gt = d[d.ags == "05754"].set_index("h1")
+    assert gt.loc["Insgesamt", "value"] == 0.0 and gt.loc["Insgesamt", "flag"] == "-"
+    assert math.isnan(gt.loc["Ausländer(innen)", "value"]) and gt.loc["Ausländer(innen)", "flag"] == "."
+    assert d.loc[d.ags == "05", "region"].iloc[0] == "Nordrhein-Westfalen"
+    assert d["line"].tolist() == [7, 7, 8, 8, 9, 9, 10, 10]
+    meta = d.attrs["meta"]
+    assert meta["code"] == "99999-01-01-4"
+    assert meta["unit"] == "Anzahl" and set(d["unit"]) == {"Anzahl"}
+    assert meta["footnotes"] == ['zu "gesamte Tabelle":\nhandgemachte Testdatei']
+    assert meta["stand"] == "10.10.2017" and meta["stand_time"] == "10:08:56"
+
+
+def test_period_lines_latin1_units_and_rowdim():
+    d = read_genesis(BROKEN / "period_line_latin1.csv")
+    meta = d.attrs["meta"]
+    assert meta["encoding"] == "ISO-8859-1"
+    assert meta["period_source"] == "line"
+    assert meta["unit"] is None  # mixed units: per column only
+    assert d["period"].tolist() == ["2015"] * 4 + ["2016"] * 4
+    assert set(d["rowdim"]) == {"Grundschulen", "darunter: Förderschulen"}
+    assert d.set_index(["period", "rowdim", "h2"])["unit"].to_dict()[
+        ("2016", "Grundschulen", "Ausländer(innen)")
+    ] == "Prozent"
+    assert d["value"].tolist()[4:6] == [11100.0, -0.5]
+    assert d["flag"].tolist()[2:4] == ["x", "..."]
+    assert d["column"].iloc[0] == "Schüler(innen) | Insgesamt"
+
+
+def test_quality_columns_hand_made():
+    d = read_genesis(BROKEN / "quality_columns.csv")
+    assert d.attrs["meta"]["quality_columns"] is True
+    assert d["value"].tolist() == [34900.0, 35095.0, 0.0, 7.0]
+    assert d["quality"].tolist()[:2] == ["e", "e"]
+    assert pd.isna(d["quality"].iloc[2]) and d["quality"].iloc[3] == "p"
+    assert d["flag"].iloc[2] == "-"
+
+
+@pytest.mark.parametrize(
+    "name, line, column, words",
+    [
+        ("empty.csv", None, None, ["Die Datei ist leer"]),
+        ("not_genesis.csv", 1, None, ["kein GENESIS-Export", "id,name,wert"]),
+        ("unknown_symbol.csv", 11, "5 („Ausländer(innen)“)", ["Unbekanntes Zeichen „*“"]),
+        ("wrong_width.csv", 8, None, ["6 Felder", "Tabellenkopf (Zeile 6) aber 5"]),
+        ("truncated_footer.csv", 14, None, ["Fußzeile ist unvollständig", "Stand:"]),
+        ("cut_off.csv", 8, None, ["ohne Fußzeile", "abgebrochen"]),
+        ("duplicate_rows.csv", 11, None, ["Doppelte Datenzeile", "05711", "Zeile 9 und in Zeile 11"]),
+        ("thousands_separator.csv", 8, "4 („Insgesamt“)", ["„333.090“ ist nicht eindeutig", "Tausender"]),
+        ("decimal_point.csv", 8, "5 („Ausländer(innen)“)", ["„13.1“ ist nicht eindeutig", "Dezimalkomma"]),
+        ("bad_ags.csv", 8, 2, ["„5711“ ist kein Amtlicher Gemeindeschlüssel"]),
+        ("empty_cell.csv", 8, "4 („Insgesamt“)", ["Zelle ist leer"]),
+        ("bad_period.csv", 8, 1, ["„31.12.15“ ist kein Zeitraum"]),
+        ("no_period.csv", 7, None, ["Kein Berichtszeitraum"]),
+        ("header_in_data.csv", 8, 1, ["Kopfzeile", "mitten in den Datenzeilen"]),
+        ("bad_quality_mark.csv", 7, "8 („weiblich“, Qualität)", ["Qualitätskennzeichen „ee“"]),
+    ],
+)
+def test_broken_files_give_clear_german_errors(name, line, column, words):
+    path = BROKEN / name
+    with pytest.raises(InputError) as info:
+        read_genesis(path)
+    err = info.value
+    text = str(err)
+    assert err.file == str(path) and f"Datei {path}" in text
+    assert err.line == line
+    if line is not None:
+        assert f"Zeile {line}" in text
+    assert err.column == column
+    if column is not None:
+        assert f"Spalte {column}" in text
+    for w in words:
+        assert w in text
+    assert "Traceback" not in text
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(InputError, match="nicht gefunden"):
+        read_genesis(tmp_path / "fehlt.csv")
+    with pytest.raises(InputError, match="Ordner"):
+        read_genesis(tmp_path)
+
+
+def test_schema_rejects_a_wrong_value_for_a_symbol():
+    from integrationsbericht.sources.genesis import validate_genesis
+
+    d = read_genesis(BROKEN / "valid_mini.csv")
+    bad = d.copy()
+    bad.loc[6, "value"] = 5.0  # "-" must stay 0
+    with pytest.raises(InputError) as info:
+        validate_genesis(bad, "x.csv")
+    assert info.value.line == 10
+    assert "Zeichen „-“ muss den Wert 0 haben" in str(info.value)

@@ -27,11 +27,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
 
 from ..errors import InputError
 
 __all__ = [
+    "GENESIS_SCHEMA",
     "SYMBOLS",
+    "validate_genesis",
     "read_genesis",
     "read_genesis_meta",
     "scan_regions",
@@ -46,7 +49,7 @@ _CODE_RE = re.compile(r"^\s*(?:GENESIS-)?Tabelle:\s*(\S+)\s*$")
 _PERIOD_RE = re.compile(r"^(?:\d{2}\.\d{2}\.\d{4}|\d{4})$")
 _AGS_RE = re.compile(r"^(?:DG|\d{2}|\d{3}|\d{5}|\d{8}|\d{12})$")
 _NUMBER_PAT = r"-?\d+(?:,\d+)?"
-_QUALITY_PAT = r"[a-wyz]?"  # one lower-case letter (e, p, r, s, v …) or empty; "x" is a symbol
+_QUALITY_PAT = r"[a-z]?"  # one lower-case letter (e, p, r, s, v …) or empty
 _UNIT_RE = re.compile(
     r"^(?:Anzahl|Prozent|%|Promille|‰|Jahre|Monate|Tage|Stunden|Tonnen|t|kg|ha|qkm|km|km²|m²|"
     r"(?:Tsd\.|1000|Mill\.|Mio\.|Mrd\.)\s*(?:EUR|Euro)|EUR|Euro|Tsd\.|1000)$"
@@ -207,6 +210,63 @@ def _col_label(header: list[list[str]], j: int) -> str:
     return " | ".join(parts)
 
 
+# --------------------------------------------------------------------------- output schema
+
+_NAN_SYMBOLS = [k for k, v in SYMBOLS.items() if v != v]
+
+GENESIS_SCHEMA = pa.DataFrameSchema(
+    {
+        "ags": pa.Column(str, pa.Check.str_matches(_AGS_RE.pattern)),
+        "region": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "period": pa.Column(str, pa.Check.str_matches(_PERIOD_RE.pattern)),
+        "year": pa.Column("int64", pa.Check.in_range(1800, 2200)),
+        "value": pa.Column("float64", nullable=True),
+        "flag": pa.Column(str, pa.Check.isin(list(SYMBOLS)), nullable=True),
+        r"^h\d+$": pa.Column(str, regex=True),
+        "rowdim": pa.Column(str, required=False),
+        "unit": pa.Column(str, nullable=True),
+        "column": pa.Column(str),
+        "quality": pa.Column(str, pa.Check.str_matches(r"^[a-z]$"), nullable=True),
+        "line": pa.Column("int64", pa.Check.ge(1)),
+    },
+    checks=[
+        # "-" is exactly zero; ".", "x", "/", "..." are no number; a plain number has no flag
+        pa.Check(
+            lambda d: (d["flag"] != "-") | (d["value"] == 0.0),
+            error="Zeichen „-“ muss den Wert 0 haben",
+        ),
+        pa.Check(
+            lambda d: d["value"].isna() == d["flag"].isin(_NAN_SYMBOLS),
+            error="Wert fehlt genau dann, wenn ein Zeichen . x / ... gesetzt ist",
+        ),
+    ],
+    strict=False,
+    coerce=False,
+)
+
+
+def validate_genesis(df: pd.DataFrame, file: str | Path | None = None) -> pd.DataFrame:
+    """Check a table against the reader's output contract (pandera); German error on failure."""
+    try:
+        return GENESIS_SCHEMA.validate(df, lazy=False)
+    except pa.errors.SchemaError as exc:
+        line = None
+        cases = getattr(exc, "failure_cases", None)
+        idx = cases["index"].dropna() if cases is not None and "index" in cases else []
+        if len(idx) and "line" in df.columns:
+            try:
+                line = int(df.loc[idx.iloc[0], "line"])
+            except (KeyError, TypeError, ValueError):
+                line = None
+        column = getattr(getattr(exc, "schema", None), "name", None)
+        raise InputError(
+            f"Die gelesene Tabelle verletzt das Ausgabeformat des GENESIS-Lesers: {exc.args[0]}",
+            file=file,
+            line=line,
+            column=column if isinstance(column, str) else None,
+        ) from None
+
+
 # --------------------------------------------------------------------------- main reader
 
 
@@ -352,9 +412,10 @@ def read_genesis(path: str | Path) -> pd.DataFrame:
     n_raw = width - n_lead
     quality_layout = False
     if n_raw >= 2 and n_raw % 2 == 0 and all(h[0::2] == h[1::2] for h in raw_header):
-        qpat = re.compile(_QUALITY_PAT)
-        quality_layout = all(
-            qpat.fullmatch(c.strip()) for r in data_rows for c in r.cells[n_lead + 1 :: 2]
+        # identical labels in pairs; it is the quality layout if no second cell holds a value
+        not_quality = re.compile(rf"{_NUMBER_PAT}|-|\.|/|\.\.\.")
+        quality_layout = not any(
+            not_quality.fullmatch(c.strip()) for r in data_rows for c in r.cells[n_lead + 1 :: 2]
         )
     value_idx = list(range(n_lead, width, 2 if quality_layout else 1))
     header = [h[0::2] if quality_layout else h for h in raw_header]
@@ -513,6 +574,18 @@ def read_genesis(path: str | Path) -> pd.DataFrame:
 
     if quality_layout:
         q = np.array([[r.cells[j + 1].strip() for j in value_idx] for r in data_rows], dtype=object)
+        qpat = re.compile(_QUALITY_PAT)
+        for i, r in enumerate(data_rows):
+            for k, j in enumerate(value_idx):
+                if not qpat.fullmatch(q[i, k]):
+                    raise _err(
+                        path,
+                        f"Unbekanntes Qualitätskennzeichen „{q[i, k]}“ nach dem Wert „"
+                        f"{r.cells[j].strip()}“. Erwartet wird ein einzelner Kleinbuchstabe "
+                        "(z. B. e = endgültig) oder ein leeres Feld.",
+                        line=r.line,
+                        column=f"{j + 2} („{_col_label(header, k)}“, Qualität)",
+                    )
         quality = pd.Series(q.ravel(), dtype="str")
         quality = quality.where(quality != "")
     else:
@@ -571,6 +644,7 @@ def read_genesis(path: str | Path) -> pd.DataFrame:
         "period_source": period_source,
         "quality_columns": quality_layout,
     }
+    validate_genesis(df, path)
     return df
 
 
