@@ -180,6 +180,7 @@ def indicators_from_register(
     The city (``Gesamtstadt``) is the sum of the districts.
     """
     df = register.copy()
+    df.attrs = {}
     city = df.assign(bezirk=CITY_TOTAL)
     df = pd.concat([df, city], ignore_index=True)
     keys = ["bezirk", "stichtag", "jahr"]

@@ -115,7 +115,7 @@ def read_register(path: str | Path, districts: list[str]) -> pd.DataFrame:
     (int), ``bezirk``, ``altersgruppe``, ``geschlecht``, ``staatsangehoerigkeit``,
     ``migrationshintergrund``, ``anzahl`` (int64) and ``line`` (1-based line in the file).
     City-total rows (``bezirk`` = ``Gesamtstadt``), if present, are checked against the sum of
-    the districts and then left out (they are kept in ``df.attrs["gesamtstadt"]``).
+    the districts and then left out (their number is ``df.attrs["city_rows"]``).
     Cells missing from the extract count as 0; a district without any row for a reference
     date is an error.
     """
@@ -235,7 +235,7 @@ def read_register(path: str | Path, districts: list[str]) -> pd.DataFrame:
 
     cols = ["stichtag", "datum", "jahr", "bezirk", *CATEGORIES, "anzahl", "line"]
     dist = dist[cols]
-    dist.attrs["gesamtstadt"] = city[cols]
+    dist.attrs["city_rows"] = int(len(city))
     dist.attrs["path"] = str(path)
     return dist
 
