@@ -252,15 +252,35 @@ def validate_genesis(df: pd.DataFrame, file: str | Path | None = None) -> pd.Dat
     except pa.errors.SchemaError as exc:
         line = None
         cases = getattr(exc, "failure_cases", None)
-        idx = cases["index"].dropna() if cases is not None and "index" in cases else []
+        idx = cases["index"].dropna() if isinstance(cases, pd.DataFrame) and "index" in cases else []
         if len(idx) and "line" in df.columns:
             try:
                 line = int(df.loc[idx.iloc[0], "line"])
             except (KeyError, TypeError, ValueError):
                 line = None
         column = getattr(getattr(exc, "schema", None), "name", None)
+        check = getattr(exc, "check", None)
+        check_name = check if isinstance(check, str) else getattr(check, "name", None)
+        if check_name == "column_in_dataframe":
+            what = f"Pflichtspalte „{cases if isinstance(cases, str) else column}“ fehlt"
+            cases = None
+        elif check is not None and getattr(check, "error", None):
+            what = f"Prüfung „{check.error}“ nicht erfüllt"
+        elif check is not None:
+            what = f"Prüfung „{getattr(check, 'name', check)}“ nicht erfüllt"
+        elif column is not None and column not in df.columns:
+            what = "Spalte fehlt"
+        else:
+            what = "falscher Datentyp oder fehlende Werte"
+        example = ""
+        if column is not None or check_name == "column_in_dataframe":
+            pass
+        else:
+            cases = None  # a table-wide check: the line number says where
+        if isinstance(cases, pd.DataFrame) and "failure_case" in cases and len(cases):
+            example = f" (z. B. Wert „{cases['failure_case'].iloc[0]}“)"
         raise InputError(
-            f"Die gelesene Tabelle verletzt das Ausgabeformat des GENESIS-Lesers: {exc.args[0]}",
+            f"Die gelesene Tabelle verletzt das Ausgabeformat des GENESIS-Lesers: {what}{example}.",
             file=file,
             line=line,
             column=column if isinstance(column, str) else None,
