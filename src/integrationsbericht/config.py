@@ -96,6 +96,7 @@ class Resolved(_Strict):
 
     region_name: str
     processed_dir: str
+    project_root: str
     regions: list[RegionRef]
     population: float | None = None
 

@@ -38,6 +38,11 @@ class Edition:
     demo: bool
     region_name: str
     regions: pd.DataFrame  # ags, name, role
+    project_root: Path = PROJECT_ROOT
+
+    def path(self, rel: str | Path) -> Path:
+        """A path from the config (catalogues, logo …), relative to the report project."""
+        return resolve_path(rel, self.project_root)
 
     @property
     def ags(self) -> str:
@@ -74,6 +79,7 @@ class Edition:
         cfg.resolved = Resolved(
             region_name=self.region_name,
             processed_dir=str(self.processed_dir),
+            project_root=str(self.project_root),
             regions=[RegionRef(**r) for r in self.regions[["ags", "name", "role"]].to_dict("records")],
         )
         return cfg
@@ -115,6 +121,7 @@ def load(config_path: str | Path) -> Edition:
         demo=cfg.demo,
         region_name=cfg.resolved.region_name,
         regions=regions,
+        project_root=Path(cfg.resolved.project_root),
     )
 
 
@@ -167,11 +174,16 @@ def resolve(
     ags: str | None = None,
     year: int | None = None,
     processed_root: Path | None = None,
+    project_root: Path | None = None,
 ) -> Edition:
     """Validate config + data for one edition and choose its comparison regions."""
     from .sources.genesis import scan_regions
 
     config_path = Path(config_path) if config_path else DEFAULT_CONFIG
+    if project_root is None:
+        parent = config_path.resolve().parent
+        project_root = parent.parent if parent.name == "config" else PROJECT_ROOT
+    project_root = Path(project_root).resolve()
     cfg = load_config(config_path)
     other_region = ags is not None and ags != cfg.ags
     updates: dict = {}
@@ -199,7 +211,7 @@ def resolve(
     if data_dir is not None:
         ddir = Path(data_dir).resolve()
     else:
-        ddir = resolve_path(cfg.data_dir, config_path.resolve().parent.parent)
+        ddir = resolve_path(cfg.data_dir, project_root)
     files = _genesis_files(ddir)
     demo = (ddir / DEMO_MARKER).exists()
 
@@ -249,6 +261,7 @@ def resolve(
         demo=demo,
         region_name=region_name,
         regions=pd.DataFrame(rows),
+        project_root=project_root,
     )
 
 

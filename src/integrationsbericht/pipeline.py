@@ -579,6 +579,7 @@ def build(
             ags=ags,
             year=year,
             processed_root=processed_root or proj.root / "data" / "processed",
+            project_root=proj.root,
         )
         log("Ausgabe: " + describe(ed))
         stage = (build_root or proj.root / "build") / f"{ed.ags}-{ed.year}"
