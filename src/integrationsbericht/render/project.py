@@ -1,0 +1,197 @@
+"""Reading a staging project: chapter list from ``_quarto.yml``, metadata from ``_edition.yml``,
+and the Markdown content of executed notebooks and static pages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import nbformat
+import yaml
+
+from ..errors import BuildError, ConfigError
+
+# Repository root (editable install): src/integrationsbericht/render/project.py → parents[3].
+REPO_TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
+
+META_SHORTCODE = re.compile(r"\{\{<\s*meta\s+([A-Za-z0-9_.\-]+)\s*>\}\}")
+
+
+@dataclass
+class Chapter:
+    """One entry of the book: ``index.ipynb``, ``report/<name>.ipynb`` or ``report/<name>.qmd``."""
+
+    source: str  # path relative to the stage, POSIX style
+    appendix: bool = False
+    number: str | None = None  # "1", "2", … for chapters, "A", "B", … for appendices, None for index
+    title: str = ""
+
+    @property
+    def page(self) -> str:
+        """Output HTML page, relative to the output root."""
+        return str(PurePosixPath(self.source).with_suffix(".html"))
+
+    @property
+    def directory(self) -> str:
+        parent = str(PurePosixPath(self.source).parent)
+        return "" if parent == "." else parent
+
+    @property
+    def is_index(self) -> bool:
+        return PurePosixPath(self.source).name.startswith("index.")
+
+
+@dataclass
+class Project:
+    stage: Path
+    chapters: list[Chapter]
+    meta: dict
+    templates: Path
+    config: dict = field(default_factory=dict)
+
+    @property
+    def pdf_name(self) -> str:
+        return self.meta["pdf_name"]
+
+
+def _entries(items, key: str) -> list[str]:
+    out: list[str] = []
+    for item in items or []:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict):
+            if "href" in item or "file" in item:
+                out.append(item.get("href") or item.get("file"))
+            for sub in item.get("chapters", []) or []:
+                out.extend(_entries([sub], key))
+        else:
+            raise ConfigError(f"Unbekannter Eintrag in book.{key} von _quarto.yml: {item!r}")
+    return out
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise BuildError(f"Die Datei {path.name} fehlt im Build-Verzeichnis.", file=path) from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"Die Datei {path.name} ist kein gültiges YAML: {err}", file=path) from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"Die Datei {path.name} enthält keine Zuordnung von Schlüsseln.", file=path)
+    return data
+
+
+def find_templates(stage: Path) -> Path:
+    """The ``templates/`` folder of the stage, else the repository's own."""
+    for candidate in (stage / "templates", REPO_TEMPLATES):
+        if (candidate / "typst" / "typst-template.typ").is_file():
+            return candidate
+    raise BuildError(
+        "Die Vorlagen (Ordner templates/ mit typst/typst-template.typ) wurden nicht gefunden.",
+        file=stage / "templates",
+    )
+
+
+REQUIRED_META = ("title", "city", "year", "pdf_name")
+
+
+def load_project(stage: Path) -> Project:
+    stage = Path(stage)
+    config = _read_yaml(stage / "_quarto.yml")
+    meta = _read_yaml(stage / "_edition.yml")
+    missing = [k for k in REQUIRED_META if not meta.get(k)]
+    if missing:
+        raise ConfigError(
+            "In _edition.yml fehlen Angaben: " + ", ".join(missing), file=stage / "_edition.yml"
+        )
+    pdf_name = str(meta["pdf_name"])
+    if "/" in pdf_name or "\\" in pdf_name or not pdf_name.lower().endswith(".pdf"):
+        raise ConfigError(
+            f"pdf_name muss ein einfacher Dateiname auf .pdf sein, nicht „{pdf_name}“.",
+            file=stage / "_edition.yml",
+        )
+    book = config.get("book") or {}
+    chapters = [Chapter(s) for s in _entries(book.get("chapters"), "chapters")]
+    chapters += [Chapter(s, appendix=True) for s in _entries(book.get("appendices"), "appendices")]
+    if not chapters:
+        raise ConfigError("_quarto.yml enthält keine Kapitel (book.chapters).", file=stage / "_quarto.yml")
+    seen = set()
+    main_no, app_no = 0, 0
+    for ch in chapters:
+        if ch.source in seen:
+            raise ConfigError(f"Das Kapitel {ch.source} steht doppelt in _quarto.yml.", file=stage / "_quarto.yml")
+        seen.add(ch.source)
+        if not (stage / ch.source).is_file():
+            raise BuildError(f"Das Kapitel {ch.source} fehlt im Build-Verzeichnis.", file=stage / ch.source)
+        if ch.is_index:
+            continue
+        if ch.appendix:
+            ch.number = chr(ord("A") + app_no)
+            app_no += 1
+        else:
+            main_no += 1
+            ch.number = str(main_no)
+    return Project(stage=stage, chapters=chapters, meta=meta, templates=find_templates(stage), config=config)
+
+
+def _meta_lookup(meta: dict, key: str):
+    value = meta
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def expand_meta_shortcodes(text: str, meta: dict, source: str) -> str:
+    """Replace ``{{< meta key >}}`` as Quarto does; unknown keys are an error."""
+
+    def repl(m: re.Match) -> str:
+        value = _meta_lookup(meta, m.group(1))
+        if value is None or isinstance(value, (dict, list)):
+            raise BuildError(
+                f"Die Seite {source} verwendet {{{{< meta {m.group(1)} >}}}}, "
+                "aber dieser Wert fehlt in _edition.yml."
+            )
+        if isinstance(value, bool):
+            return "ja" if value else "nein"
+        return str(value)
+
+    return META_SHORTCODE.sub(repl, text)
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def notebook_markdown(path: Path) -> str:
+    """Markdown of an executed notebook: markdown cells and ``text/markdown`` outputs, in order.
+
+    Code, stdout/stderr, images and ``text/plain`` outputs are ignored (the report never shows
+    code; figures come as Markdown that points at the saved figure files).
+    """
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as err:  # nbformat raises several unrelated types
+        raise BuildError(f"Das Notebook kann nicht gelesen werden: {err}", file=path) from None
+    parts: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            parts.append(_text(cell.source))
+        elif cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                if output.get("output_type") in ("display_data", "execute_result"):
+                    md = output.get("data", {}).get("text/markdown")
+                    if md is not None:
+                        parts.append(_text(md))
+    return "\n\n".join(p.strip("\n") for p in parts if p.strip()) + "\n"
+
+
+def chapter_markdown(project: Project, chapter: Chapter) -> str:
+    path = project.stage / chapter.source
+    if path.suffix == ".ipynb":
+        return notebook_markdown(path)
+    text = path.read_text(encoding="utf-8")
+    return expand_meta_shortcodes(text, project.meta, chapter.source)

@@ -1,0 +1,263 @@
+--[[
+Integrationsbericht: the one Lua filter used by both renderers.
+
+Under Quarto (global `quarto` present) it only handles the `.ib-data` blocks;
+Quarto itself numbers figures and tables, resolves cross-references and draws callouts.
+Under plain pandoc (the pandoc renderer) it also
+  * puts the `fig-alt` text on the image (HTML `alt`, Typst `image(alt: …)`),
+  * numbers figures and tables in HTML ("Abbildung 3: …") from the registry the
+    renderer passes as metadata `ib-refs`, and resolves `@fig-…`/`@tbl-…`,
+  * turns `.callout-note` / `.callout-warning` into styled boxes,
+  * rewrites links to other chapters (`*.ipynb`, `*.qmd`) to their HTML pages,
+  * prefixes the chapter title with its number (metadata `ib-chapter-number`).
+]]
+
+local is_quarto = (type(quarto) == "table")
+local is_html = FORMAT:match("html") ~= nil
+local is_typst = FORMAT:match("typst") ~= nil
+
+local refs = {}
+local chapter_number = nil
+local data_label = "Daten zur Abbildung"
+
+local function typst_string(s)
+  s = s:gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("\n", " ")
+  return '"' .. s .. '"'
+end
+
+local function typst_inlines(inlines)
+  local doc = pandoc.Pandoc({ pandoc.Plain(inlines) })
+  local out = pandoc.write(doc, "typst")
+  return (out:gsub("%s+$", ""))
+end
+
+local function has_class(el, cls)
+  return el.classes and el.classes:includes(cls)
+end
+
+-- .ib-data: <details> in HTML, dropped in every other format (PDF).
+local function data_block(div)
+  if not has_class(div, "ib-data") then
+    return nil
+  end
+  if is_html then
+    local blocks = pandoc.List({
+      pandoc.RawBlock("html", '<details class="ib-data">\n<summary>' .. data_label .. "</summary>"),
+    })
+    blocks:extend(div.content)
+    blocks:insert(pandoc.RawBlock("html", "</details>"))
+    return blocks
+  end
+  return {}
+end
+
+local function callout(div)
+  local kind = nil
+  if has_class(div, "callout-note") then
+    kind = "note"
+  elseif has_class(div, "callout-warning") then
+    kind = "warning"
+  end
+  if kind == nil then
+    return nil
+  end
+  local content = pandoc.List(div.content)
+  local title = nil
+  if #content > 0 and content[1].t == "Header" then
+    title = content[1].content
+    content:remove(1)
+  end
+  if is_typst then
+    local head = '#ib-callout(kind: "' .. kind .. '"'
+    if title then
+      head = head .. ", title: [" .. typst_inlines(title) .. "]"
+    end
+    local blocks = pandoc.List({ pandoc.RawBlock("typst", head .. ")[") })
+    blocks:extend(content)
+    blocks:insert(pandoc.RawBlock("typst", "]"))
+    return blocks
+  end
+  local default_title = (kind == "warning") and "Achtung" or "Hinweis"
+  local title_par = pandoc.Para({ pandoc.Strong(title or { pandoc.Str(default_title) }) })
+  local inner = pandoc.List({ pandoc.Div({ title_par }, pandoc.Attr("", { "callout-title" })) })
+  inner:extend(content)
+  local attrs = { role = "note" }
+  return pandoc.Div(inner, pandoc.Attr(div.identifier, { "callout", "callout-" .. kind }, attrs))
+end
+
+local function figure_image(fig)
+  local img = nil
+  fig:walk({
+    Image = function(i)
+      if img == nil then
+        img = i
+      end
+    end,
+  })
+  return img
+end
+
+local function Figure(fig)
+  local img = figure_image(fig)
+  if img == nil then
+    return nil
+  end
+  local alt = img.attributes["fig-alt"]
+  if alt == nil or alt == "" then
+    alt = pandoc.utils.stringify(fig.caption.long)
+  end
+  if is_typst then
+    local cap = ""
+    local caption_inlines = pandoc.utils.blocks_to_inlines(fig.caption.long)
+    if #caption_inlines > 0 then
+      cap = ", caption: [" .. typst_inlines(caption_inlines) .. "]"
+    end
+    local code = "#figure(image(" .. typst_string(img.src) .. ", alt: " .. typst_string(alt)
+      .. ", width: 100%)" .. cap .. ")"
+    if fig.identifier ~= "" then
+      code = code .. " <" .. fig.identifier .. ">"
+    end
+    return pandoc.RawBlock("typst", code)
+  end
+  -- HTML: alt text from fig-alt, number before the caption.
+  fig = fig:walk({
+    Image = function(i)
+      i.caption = { pandoc.Str(alt) }
+      i.attributes["fig-alt"] = nil
+      return i
+    end,
+  })
+  local ref = refs[fig.identifier]
+  if ref and #fig.caption.long > 0 then
+    local first = fig.caption.long[1]
+    if first.content then
+      first.content:insert(1, pandoc.Span({ pandoc.Str(ref.label .. ":") }, pandoc.Attr("", { "ib-number" })))
+      first.content:insert(2, pandoc.Space())
+    end
+  end
+  return fig
+end
+
+local function Table(tbl)
+  if not is_html then
+    return nil
+  end
+  local ref = refs[tbl.identifier]
+  if ref and #tbl.caption.long > 0 then
+    local first = tbl.caption.long[1]
+    if first.content then
+      first.content:insert(1, pandoc.Span({ pandoc.Str(ref.label .. ":") }, pandoc.Attr("", { "ib-number" })))
+      first.content:insert(2, pandoc.Space())
+    end
+  end
+  return tbl
+end
+
+local function Cite(cite)
+  local out = pandoc.List()
+  local handled = false
+  for i, c in ipairs(cite.citations) do
+    local id = c.id
+    if id:match("^fig%-") or id:match("^tbl%-") then
+      handled = true
+      if i > 1 then
+        out:insert(pandoc.Str(","))
+        out:insert(pandoc.Space())
+      end
+      if is_typst then
+        out:insert(pandoc.RawInline("typst", "@" .. id))
+      else
+        local ref = refs[id]
+        if ref then
+          out:insert(pandoc.Link({ pandoc.Str(ref.label) }, ref.href))
+        else
+          io.stderr:write("IB-UNRESOLVED " .. id .. "\n")
+          out:insert(pandoc.Str(id))
+        end
+      end
+    end
+  end
+  if handled then
+    return out
+  end
+  return nil
+end
+
+local function Link(link)
+  if not is_html then
+    return nil
+  end
+  local target = link.target
+  if target:match("^%a[%w+.-]*:") then
+    return nil -- absolute URL
+  end
+  local path, frag = target:match("^([^#]*)(#?.*)$")
+  if path:match("%.ipynb$") or path:match("%.qmd$") then
+    link.target = path:gsub("%.ipynb$", ".html"):gsub("%.qmd$", ".html") .. frag
+    return link
+  end
+  return nil
+end
+
+local function Header(h)
+  if is_html and h.level == 1 and chapter_number then
+    h.content:insert(1, pandoc.Span({ pandoc.Str(chapter_number) }, pandoc.Attr("", { "chapter-number" })))
+    h.content:insert(2, pandoc.Space())
+    return h
+  end
+  return nil
+end
+
+local function Meta(meta)
+  if meta["ib-refs"] then
+    for id, r in pairs(meta["ib-refs"]) do
+      refs[id] = {
+        label = pandoc.utils.stringify(r.label),
+        href = pandoc.utils.stringify(r.href),
+      }
+    end
+  end
+  if meta["ib-chapter-number"] then
+    local n = pandoc.utils.stringify(meta["ib-chapter-number"])
+    if n ~= "" then
+      chapter_number = n
+    end
+  end
+  if meta["ib-data-label"] then
+    data_label = pandoc.utils.stringify(meta["ib-data-label"])
+  end
+  return nil
+end
+
+-- "Demodaten" banner at the top of every Quarto HTML page (the pandoc renderer's page
+-- template and the Typst template show it themselves).
+local function demo_banner(doc)
+  if is_html and doc.meta.demo == true then
+    doc.blocks:insert(1, pandoc.RawBlock("html",
+      '<div class="demo-banner" role="note"><strong>Demodaten:</strong> Diese Ausgabe beruht auf '
+      .. "erzeugten Demodaten und enthält keine amtlichen Ergebnisse.</div>"))
+    return doc
+  end
+  return nil
+end
+
+if is_quarto then
+  return {
+    { Div = data_block },
+    { Pandoc = demo_banner },
+  }
+end
+
+return {
+  { Meta = Meta },
+  {
+    Div = function(div)
+      local d = data_block(div)
+      if d ~= nil then
+        return d
+      end
+      return callout(div)
+    end,
+  },
+  { Figure = Figure, Table = Table, Cite = Cite, Link = Link, Header = Header },
+}

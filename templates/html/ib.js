@@ -1,0 +1,77 @@
+/* Integrationsbericht: offline site search (no server, no network).
+   The index is loaded by search-index.js as window.IB_SEARCH_INDEX; without JavaScript
+   the search box stays hidden and every page reads normally. */
+(function () {
+  "use strict";
+  var box = document.getElementById("ib-search-box");
+  var input = document.getElementById("ib-search");
+  var list = document.getElementById("ib-search-results");
+  var status = document.getElementById("ib-search-status");
+  var index = window.IB_SEARCH_INDEX;
+  if (!box || !input || !list || !Array.isArray(index)) { return; }
+  box.hidden = false;
+
+  var link = document.querySelector(".brand");
+  var root = link ? link.getAttribute("href").replace(/index\.html$/, "") : "";
+
+  function norm(s) {
+    return s.toLowerCase().replace(/ß/g, "ss").normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+  }
+  var prepared = index.map(function (e) {
+    return { e: e, title: norm(e.t + " " + e.s), text: norm(e.x) };
+  });
+
+  function snippet(text, word) {
+    var pos = norm(text).indexOf(word);
+    var start = Math.max(0, pos - 60);
+    var s = text.slice(start, start + 160);
+    return (start > 0 ? "… " : "") + s + (start + 160 < text.length ? " …" : "");
+  }
+
+  function search(q) {
+    var words = norm(q).split(/\s+/).filter(function (w) { return w.length > 1; });
+    list.textContent = "";
+    if (words.length === 0) { list.hidden = true; status.textContent = ""; return; }
+    var hits = [];
+    prepared.forEach(function (p) {
+      var score = 0;
+      for (var i = 0; i < words.length; i++) {
+        var inTitle = p.title.indexOf(words[i]) >= 0;
+        var inText = p.text.indexOf(words[i]) >= 0;
+        if (!inTitle && !inText) { return; }
+        score += (inTitle ? 5 : 0) + (inText ? 1 : 0);
+      }
+      hits.push({ p: p, score: score });
+    });
+    hits.sort(function (a, b) { return b.score - a.score; });
+    hits.slice(0, 12).forEach(function (h) {
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = root + h.p.e.u;
+      a.textContent = h.p.e.s ? h.p.e.t + " – " + h.p.e.s : h.p.e.t;
+      var p = document.createElement("p");
+      p.textContent = snippet(h.p.e.x, words[0]);
+      li.appendChild(a);
+      li.appendChild(p);
+      list.appendChild(li);
+    });
+    list.hidden = hits.length === 0;
+    status.textContent = hits.length === 0 ? "Keine Treffer." :
+      (hits.length === 1 ? "Ein Treffer." : hits.length + " Treffer.");
+  }
+
+  var timer = null;
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () { search(input.value); }, 120);
+  });
+  document.getElementById("ib-search-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    search(input.value);
+    var first = list.querySelector("a");
+    if (first) { first.focus(); }
+  });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape" && !list.hidden) { list.hidden = true; input.focus(); }
+  });
+})();

@@ -1,0 +1,371 @@
+"""Renderer tests: a small staging project built here, rendered with pandoc + Typst."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
+import pikepdf  # noqa: E402
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output  # noqa: E402
+from pypdf import PdfReader  # noqa: E402
+
+from integrationsbericht.errors import BuildError, ConfigError  # noqa: E402
+from integrationsbericht.render import render, which_renderer  # noqa: E402
+from integrationsbericht.render import quarto as quarto_mod  # noqa: E402
+from integrationsbericht.render.pandoc import contrast_ratio  # noqa: E402
+from integrationsbericht.render.project import notebook_markdown  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+PDF_NAME = "Integrationsbericht_Teststadt_2025.pdf"
+CHAPTERS = ["index.ipynb", "report/bevoelkerung.ipynb", "report/arbeit.ipynb"]
+APPENDICES = ["report/zeichenerklaerung.qmd", "report/impressum.qmd"]
+TITLES = ["Das Wichtigste in Kürze", "Bevölkerung und Zuwanderung", "Arbeit und Lebensunterhalt",
+          "Zeichenerklärung", "Impressum"]
+
+
+def _md_output(text: str):
+    return new_output("display_data", data={"text/markdown": text, "text/plain": "<IPython.Markdown>"})
+
+
+def _figure(path: Path, values) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(5, 2.5), dpi=80)
+    ax.plot([2013, 2014, 2015], values, color="#1f4e79")
+    fig.savefig(path, metadata={"Software": None})
+    plt.close(fig)
+
+
+def _notebook(path: Path, cells) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def make_stage(root: Path, demo: bool = True, **meta_overrides) -> Path:
+    stage = root / "stage"
+    stage.mkdir()
+    config = yaml.safe_load((REPO / "_quarto.yml").read_text(encoding="utf-8"))
+    config["book"]["chapters"] = CHAPTERS
+    config["book"]["appendices"] = APPENDICES
+    (stage / "_quarto.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    meta = {
+        "title": "Integrationsbericht", "subtitle": "Zahlen, Befragung und Stadtbezirke",
+        "city": "Teststadt", "year": 2025, "ags": "05711", "stand": "31.12.2025",
+        "publisher": "Stadt Teststadt, Kommunales Integrationszentrum", "demo": demo,
+        "pdf_name": PDF_NAME, "logo": None, "primary_color": "#1f4e79", "accent_color": "#b8d0e6",
+        "text_color": "#1a1a1a", "font": "Liberation Sans", "lang": "de",
+        "sources": [{"code": "12411-03-03-4", "title": "Bevölkerung", "stand": "31.12.2015"}],
+    }
+    meta.update(meta_overrides)
+    (stage / "_edition.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    shutil.copytree(REPO / "templates", stage / "templates")
+    (stage / "report").mkdir()
+    for page in APPENDICES:
+        shutil.copyfile(REPO / page, stage / page)
+
+    _figure(stage / "files/index/kern.png", [12.1, 12.6, 13.1])
+    _notebook(stage / "index.ipynb", [
+        new_markdown_cell("# Das Wichtigste in Kürze\n\nDer Anteil der Ausländer*innen stieg auf 13,1 %."),
+        new_code_cell("ch.figure(...)", outputs=[_md_output(
+            '![Ausländeranteil 2013 bis 2015](files/index/kern.png){#fig-kern '
+            'fig-alt="Liniendiagramm: Ausländeranteil steigt von 12,1 % (2013) auf 13,1 % (2015)."}')]),
+    ])
+    _figure(stage / "report/files/bevoelkerung/anteil.png", [1.0, 2.0, 3.0])
+    (stage / "report/files/bevoelkerung/anteil.csv").write_text("jahr,wert\n2015,13.1\n", encoding="utf-8")
+    _notebook(stage / "report/bevoelkerung.ipynb", [
+        new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        new_markdown_cell(
+            "# Bevölkerung und Zuwanderung\n\n"
+            "Wie @fig-anteil zeigt, wächst die Zahl; Details in @tbl-kennzahlen und im "
+            "Abschnitt [Bezirke](#bezirk-mitte). Vorsicht vor <script>alert('x')</script> im Text.[^q]\n\n"
+            "[^q]: Quelle: Regionaldatenbank Deutschland, Tabelle 12411-03-03-4."),
+        new_code_cell("ch.figure(...)", outputs=[
+            new_output("stream", name="stdout", text="DEBUG-AUSGABE-DARF-NICHT-ERSCHEINEN\n"),
+            _md_output(
+                '![Ausländeranteil in Teststadt](files/bevoelkerung/anteil.png){#fig-anteil '
+                'fig-alt="Balken steigen von 1 auf 3 Prozent."}\n\n'
+                "::: {.ib-data}\n"
+                "Daten zur Abbildung: [CSV](files/bevoelkerung/anteil.csv)\n\n"
+                "| Jahr | Wert |\n|---:|---:|\n| 2015 | 13,1 |\n"
+                ":::\n"),
+            new_output("execute_result", data={"text/plain": "PLAIN-TEXT-DARF-NICHT-ERSCHEINEN"},
+                       execution_count=1),
+        ]),
+        new_code_cell("ch.table(...)", outputs=[_md_output(
+            "| Merkmal | Anzahl |\n|---|--:|\n| Einwohner*innen | 333.090 |\n| Ausländer*innen | 43.548 |\n\n"
+            ": Kennzahlen 31.12.2015 {#tbl-kennzahlen}\n")]),
+        new_markdown_cell(
+            "::: {.callout-note}\n## Zur Definition\nAusländer*innen sind Personen ohne deutsche "
+            "Staatsangehörigkeit.\n:::\n\n::: {.callout-warning}\n## Zeitreihenbruch\n"
+            "Ab 2011 Zensus-Basis.\n:::\n\n## Mitte {#bezirk-mitte}\n\n- Punkt eins\n- Punkt zwei\n"),
+    ])
+    _figure(stage / "report/files/arbeit/quote.png", [8.0, 7.5, 7.0])
+    _notebook(stage / "report/arbeit.ipynb", [
+        new_markdown_cell("# Arbeit und Lebensunterhalt\n\nSiehe auch @fig-anteil und "
+                          "[Bevölkerung](bevoelkerung.ipynb#bezirk-mitte)."),
+        new_code_cell("", outputs=[_md_output(
+            '![Arbeitslosenquote](files/arbeit/quote.png){#fig-quote fig-alt="Linie fällt von 8 auf 7 Prozent."}\n\n'
+            "Die Quote sinkt (@fig-quote).")]),
+    ])
+    (stage / "downloads").mkdir()
+    (stage / "downloads/indikatoren.csv").write_text("indicator,ags,period,group,value\n", encoding="utf-8")
+    return stage
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("render")
+    stage = make_stage(root)
+    out = root / "out"
+    out.mkdir()
+    messages: list[str] = []
+    render(stage, out, renderer="pandoc", log=messages.append)
+    return stage, out, messages
+
+
+def _pages():
+    return [c.replace(".ipynb", ".html").replace(".qmd", ".html") for c in CHAPTERS + APPENDICES]
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs, self.imgs, self.current, self.details = [], [], [], 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "a" and "href" in a:
+            self.hrefs.append(a["href"])
+            if a.get("aria-current") == "page":
+                self.current.append(a["href"])
+        if tag == "img":
+            self.imgs.append(a)
+        if tag == "details":
+            self.details += 1
+
+
+def _parse(path: Path) -> _Links:
+    p = _Links()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+def test_every_page_exists_and_links_to_every_other(built):
+    _, out, messages = built
+    pages = _pages()
+    for page in pages:
+        path = out / page
+        assert path.is_file(), page
+        parsed = _parse(path)
+        base = Path(page).parent
+        targets = {str((base / h.split("#")[0])).replace("\\", "/") for h in parsed.hrefs if not h.startswith("#")}
+        targets = {re.sub(r"(^|/)[^/]+/\.\./", r"\1", t) for t in targets}
+        targets = {t[2:] if t.startswith("./") else t for t in targets}
+        for other in pages:
+            assert other in targets, f"{page} verlinkt {other} nicht"
+        assert len(parsed.current) == 1 and parsed.current[0].endswith(Path(page).name)
+        for img in parsed.imgs:
+            assert (out / base / img["src"]).resolve().is_file(), img["src"]
+    assert any("Renderer: pandoc" in m for m in messages)
+
+
+def test_html_content(built):
+    _, out, _ = built
+    html = (out / "report/bevoelkerung.html").read_text(encoding="utf-8")
+    assert '<html lang="de">' in html
+    assert 'href="#inhalt"' in html and 'id="inhalt"' in html
+    assert "<header" in html and "<nav" in html and "<main" in html and "<footer" in html
+    assert "Demodaten" in html
+    # figure numbering is global over the report: the index page holds Abbildung 1
+    assert "Abbildung 2:" in html and ">Abbildung 2</a>" in html
+    assert "Tabelle 1:" in html and ">Tabelle 1</a>" in html
+    assert 'alt="Balken steigen von 1 auf 3 Prozent."' in html
+    assert "<details" in html and "<summary>Daten zur Abbildung</summary>" in html
+    assert 'class="callout callout-note"' in html and 'class="callout callout-warning"' in html
+    assert "Zur Definition" in html
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+    assert "DEBUG-AUSGABE" not in html and "PLAIN-TEXT" not in html and "ch.figure" not in html
+    assert '<th scope="col"' in html
+    assert Integrationsbericht_pdf_link(html)
+    assert 'href="../downloads/indikatoren.csv"' in html
+    arbeit = (out / "report/arbeit.html").read_text(encoding="utf-8")
+    assert 'href="bevoelkerung.html#fig-anteil">Abbildung 2</a>' in arbeit
+    assert 'href="bevoelkerung.html#bezirk-mitte"' in arbeit
+    assert "Abbildung 3:" in arbeit
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Abbildung 1:" in index
+    impressum = (out / "report/impressum.html").read_text(encoding="utf-8")
+    assert "Stadt Teststadt, Kommunales Integrationszentrum" in impressum
+    assert "dl-de/by-2-0" in impressum and "{{<" not in impressum
+    for word in ("Figure", "Table ", "Contents", "Appendix", "Download PDF"):
+        assert word not in html
+    assert (out / "report/files/bevoelkerung/anteil.csv").is_file()
+    assert (out / "downloads/indikatoren.csv").is_file()
+    search = (out / "_assets/search-index.js").read_text(encoding="utf-8")
+    assert "Bevölkerung und Zuwanderung" in search and "Siehe auch Abbildung 2" in search
+    assert "</script>" not in search  # cannot end a script element
+
+
+def Integrationsbericht_pdf_link(html: str) -> bool:
+    return f'href="../{PDF_NAME}"' in html
+
+
+def test_pdf_text_metadata_outline(built):
+    _, out, _ = built
+    pdfs = sorted(p.name for p in out.rglob("*.pdf"))
+    assert pdfs == [PDF_NAME]
+    reader = PdfReader(out / PDF_NAME)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    for title in TITLES:
+        assert title in text
+    assert "Abbildung 2: Ausländeranteil in Teststadt" in text
+    assert "Abbildung 2" in text and "Tabelle 1" in text
+    assert "Demodaten" in text and "Stand der Daten: 31.12.2025" in text and "Inhalt" in text
+    assert "DEBUG-AUSGABE" not in text and "Daten zur Abbildung" not in text
+    assert "<script>alert(" in text  # printed literally, never interpreted
+    assert reader.metadata.title == "Integrationsbericht"
+    outline = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert [t for t in outline if any(t.endswith(x) for x in TITLES)] == outline
+    for title in TITLES:
+        assert any(t.endswith(title) for t in outline), title
+    assert outline[0] == "Inhalt" or outline[0].endswith(TITLES[0])
+
+
+def test_pdf_is_tagged_with_alt_text_and_embedded_fonts(built):
+    _, out, _ = built
+    with pikepdf.open(out / PDF_NAME) as pdf:
+        root = pdf.Root
+        assert str(root.Lang).startswith("de")
+        assert bool(root.MarkInfo.Marked) is True
+        assert "/StructTreeRoot" in root
+        figures: list = []
+
+        def walk(node, depth=0):
+            if depth > 200:
+                return
+            if isinstance(node, pikepdf.Dictionary):
+                if node.get("/S") == "/Figure":
+                    figures.append(node)
+                kids = node.get("/K")
+                if kids is not None:
+                    walk(kids, depth + 1)
+            elif isinstance(node, pikepdf.Array):
+                for k in node:
+                    walk(k, depth + 1)
+
+        walk(root.StructTreeRoot)
+        alts = [str(f.get("/Alt", "")) for f in figures]
+        assert len(figures) >= 3 and all(alts), alts
+        assert any("Balken steigen von 1 auf 3 Prozent." in a for a in alts)
+        fonts = 0
+        for page in pdf.pages:
+            for font in (page.Resources.get("/Font") or {}).values():
+                fonts += 1
+                desc = font.get("/FontDescriptor")
+                if desc is None and "/DescendantFonts" in font:
+                    desc = font.DescendantFonts[0].FontDescriptor
+                assert desc is not None and any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+        assert fonts > 0
+
+
+def test_render_is_deterministic(built, tmp_path):
+    stage, out, _ = built
+    out2 = tmp_path / "out2"
+    out2.mkdir()
+    render(stage, out2, renderer="pandoc")
+
+    def digest(folder: Path) -> dict[str, str]:
+        return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    assert digest(out) == digest(out2)
+
+
+def test_notebook_markdown_ignores_code_and_plain_outputs(tmp_path):
+    path = tmp_path / "nb.ipynb"
+    _notebook(path, [
+        new_markdown_cell("# Titel"),
+        new_code_cell("print('x')", outputs=[new_output("stream", name="stdout", text="STDOUT"),
+                                             _md_output("**fett**")]),
+    ])
+    md = notebook_markdown(path)
+    assert "# Titel" in md and "**fett**" in md
+    assert "STDOUT" not in md and "print" not in md and "IPython" not in md
+
+
+def test_unknown_reference_is_a_german_build_error(tmp_path):
+    stage = make_stage(tmp_path)
+    nb = nbformat.read(stage / "report/arbeit.ipynb", as_version=4)
+    nb.cells[0].source += " Vergleiche @fig-gibt-es-nicht."
+    nbformat.write(nb, stage / "report/arbeit.ipynb")
+    (tmp_path / "o").mkdir()
+    with pytest.raises(BuildError, match="fig-gibt-es-nicht"):
+        render(stage, tmp_path / "o", renderer="pandoc", formats={"html"})
+
+
+def test_missing_figure_file_names_the_chapter(tmp_path):
+    stage = make_stage(tmp_path)
+    (stage / "report/files/arbeit/quote.png").unlink()
+    (tmp_path / "o").mkdir()
+    with pytest.raises(BuildError, match="report/arbeit.ipynb"):
+        render(stage, tmp_path / "o", renderer="pandoc", formats={"html"})
+
+
+def test_low_contrast_colour_is_rejected(tmp_path):
+    stage = make_stage(tmp_path, primary_color="#9fc5e8")
+    (tmp_path / "o").mkdir()
+    with pytest.raises(ConfigError, match="Kontrast"):
+        render(stage, tmp_path / "o", renderer="pandoc", formats={"html"})
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+
+
+def test_renderer_selection(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert which_renderer("auto") == "pandoc"
+    assert which_renderer("pandoc") == "pandoc"
+    with pytest.raises(BuildError, match="Quarto"):
+        which_renderer("quarto")
+    with pytest.raises(ConfigError, match="Renderer"):
+        which_renderer("latex")
+    monkeypatch.setattr(shutil, "which", lambda name: "/opt/quarto/bin/quarto" if name == "quarto" else None)
+    assert which_renderer("auto") == "quarto"
+
+
+def test_quarto_command_and_pdf_collection(tmp_path):
+    cmd = quarto_mod.quarto_command("quarto", tmp_path / "s", tmp_path / "o", {"html", "pdf"})
+    assert cmd == ["quarto", "render", str(tmp_path / "s"), "--output-dir", str(tmp_path / "o")]
+    assert quarto_mod.quarto_command("q", Path("s"), Path("o"), {"pdf"})[-2:] == ["--to", "typst"]
+    assert quarto_mod.quarto_command("q", Path("s"), Path("o"), {"html"})[-2:] == ["--to", "html"]
+    (tmp_path / "Integrationsbericht.pdf").write_bytes(b"%PDF-1.7")
+    assert quarto_mod.collect_pdf(tmp_path, PDF_NAME).name == PDF_NAME
+    assert sorted(p.name for p in tmp_path.glob("*.pdf")) == [PDF_NAME]
+    (tmp_path / "zweites.pdf").write_bytes(b"%PDF-1.7")
+    with pytest.raises(BuildError, match="mehrere"):
+        quarto_mod.collect_pdf(tmp_path, PDF_NAME)
+
+
+def test_quarto_yml_lists_the_report_and_uses_shared_templates():
+    config = yaml.safe_load((REPO / "_quarto.yml").read_text(encoding="utf-8"))
+    assert config["project"]["type"] == "book"
+    assert config["metadata-files"] == ["_edition.yml"]
+    assert config["book"]["chapters"][0] == "index.ipynb"
+    assert "report/impressum.qmd" in config["book"]["appendices"]
+    assert config["filters"] == ["templates/filters/integrationsbericht.lua"]
+    partials = config["format"]["typst"]["template-partials"]
+    assert partials == ["templates/typst/typst-template.typ", "templates/typst/typst-show.typ"]
+    for path in [*partials, *config["filters"], "templates/quarto.scss", "templates/html/quarto-extra.css"]:
+        assert (REPO / path).is_file(), path
+    # the pandoc renderer includes the very same partials
+    book = (REPO / "templates/typst/pandoc-book.typ").read_text(encoding="utf-8")
+    assert "$typst-template.typ()$" in book and "$typst-show.typ()$" in book
