@@ -505,6 +505,8 @@ def _official_from_genesis(edition, stichtag: str) -> tuple[float, str] | None:
     """Fallback: the population table of the raw GENESIS files (via the edition module)."""
     from . import edition as edition_mod
 
+    if not (Path(edition.data_dir) / "genesis").is_dir():
+        return None
     files = edition_mod._genesis_files(Path(edition.data_dir))
     pop = edition_mod._population(files, edition.config)
     sel = pop[(pop["ags"] == str(edition.ags)) & (pop["year"] == int(stichtag[-4:]))]
