@@ -1,0 +1,1022 @@
+"""Indicator catalogue (``config/indikatoren.yml``) → long indicator table.
+
+The catalogue describes every indicator declaratively; this module evaluates it generically.
+A new ratio indicator needs one catalogue entry and no new code.
+
+Catalogue entry (YAML; keys English, texts German)::
+
+    - id: auslaenderanteil
+      title: Ausländeranteil
+      field: bevoelkerung                # chapter the indicator belongs to
+      unit: "%"                          # "%", "Anzahl", "je 1.000" …
+      decimals: 1
+      multiplier: 100
+      definition: "Ausländer*innen ÷ Bevölkerung × 100"
+      numerator:                         # one entry per table; years = what the table covers
+        - {table: 12411-03-02-4, years: [1995, 2010], where: {h1: "Ausländer(innen)", h2: "{sex}", rowdim: "{age}"}}
+        - {table: 12411-03-03-4, years: [2011, null], where: {…}, note: "ab 2011: Zensus 2011"}
+      denominator: [...]                 # optional; missing → value = numerator × multiplier
+      groups:
+        insgesamt: {params: {sex: Insgesamt, age: Insgesamt}}
+        weiblich:  {params: {sex: weiblich, age: Insgesamt}}
+        deutsch:   {combine: {insgesamt: 1, auslaendisch: -1}}   # numerator and denominator
+
+Cell selection (``where``/``minus``): keys are columns of the GENESIS reader output (``h1``,
+``h2`` …, ``rowdim``, ``column``); a value is a label or a list of labels (cells are summed);
+``where`` may also be a list of such mappings (summed). ``minus`` cells are subtracted.
+``{name}`` is replaced by the group's parameter ``name``; a parameter may be a mapping
+``{<table code>: value}`` where tables label the same thing differently. ``lag: -1`` takes the
+table's value from the previous year (e.g. the foreign population on 31.12. of the previous
+year as the denominator of the naturalisation rate).
+
+Where one series is spread over several tables, each source carries its year range; the
+result marks the first year of every new source as a series break (``break`` + ``note``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError, InputError
+
+log = logging.getLogger(__name__)
+
+# Columns of the long indicator table (and of downloads/indikatoren.csv), in order.
+COLUMNS = [
+    "indicator",
+    "label",
+    "field",
+    "ags",
+    "region",
+    "role",
+    "period",
+    "year",
+    "group",
+    "group_label",
+    "value",
+    "unit",
+    "flag",
+    "numerator",
+    "denominator",
+    "change_1y",
+    "change_5y",
+    "change_10y",
+    "break",
+    "note",
+    "source",
+]
+
+GAP_UNIT = "Pp."
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_FULL_PLACEHOLDER = re.compile(r"^\{(\w+)\}$")
+
+
+def _norm(text: Any) -> str:
+    """Labels compare with whitespace collapsed (GENESIS headers contain double spaces)."""
+    return " ".join(str(text).split())
+
+
+# --------------------------------------------------------------------------- catalogue model
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+Label = str | list[str]
+Selection = dict[str, Any]
+
+
+class Source(_Strict):
+    """Cells of one GENESIS table that make up a numerator or denominator."""
+
+    table: str
+    years: tuple[int | None, int | None] = (None, None)
+    where: Selection | list[Selection]
+    minus: Selection | list[Selection] | None = None
+    lag: int = Field(default=0, ge=-10, le=0)
+    note: str | None = None
+
+    @field_validator("table", mode="before")
+    @classmethod
+    def _table_str(cls, v):
+        return str(v).strip()
+
+    def covers(self, year: int) -> bool:
+        lo, hi = self.years
+        return (lo is None or year >= lo) and (hi is None or year <= hi)
+
+
+class Group(_Strict):
+    label: str | None = None
+    params: dict[str, Any] = {}
+    numerator: list[Source] | None = None
+    denominator: list[Source] | None = None
+    combine: dict[str, float] | None = None
+
+
+class Gap(_Strict):
+    group: str = "auslaendisch"
+    reference: str = "deutsch"
+    label: str | None = None
+
+
+class Target(_Strict):
+    """A target for one indicator (see :mod:`integrationsbericht.targets`)."""
+
+    group: str = "insgesamt"
+    operator: str = Field(pattern=r"^(<=|>=)$")
+    value: float
+    year: int
+    absolute: bool = False  # compare |value| (for gaps in either direction)
+    text: str | None = None
+    basis: str | None = None
+
+
+class Indicator(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str
+    label: str | None = None
+    field: str
+    unit: str
+    decimals: int = Field(default=1, ge=0, le=4)
+    multiplier: float = 1.0
+    definition: str
+    numerator_text: str | None = None
+    denominator_text: str | None = None
+    reference_date: str | None = None
+    notes: list[str] = []
+    limitations: list[str] = []
+    numerator: list[Source] = []
+    denominator: list[Source] | None = None
+    groups: dict[str, Group] = {"insgesamt": Group()}
+    gap: Gap | bool | None = None
+    target: Target | None = None
+    primary: bool = True  # shown with charts in its chapter (False: table/annex only)
+
+    @model_validator(mode="after")
+    def _check_groups(self):
+        for name, g in self.groups.items():
+            if not re.fullmatch(r"[a-z0-9_]+", name):
+                raise ValueError(f"Gruppe '{name}': nur a–z, 0–9 und _ erlaubt")
+            if g.combine:
+                unknown = [k for k in g.combine if k not in self.groups or self.groups[k].combine]
+                if unknown:
+                    raise ValueError(
+                        f"Gruppe '{name}': combine verweist auf unbekannte oder selbst "
+                        f"zusammengesetzte Gruppen {unknown}"
+                    )
+            elif not (g.numerator or self.numerator):
+                raise ValueError(f"Gruppe '{name}': kein Zähler (numerator) angegeben")
+        return self
+
+    @property
+    def display_label(self) -> str:
+        return self.label or self.title
+
+    def gap_spec(self) -> Gap | None:
+        if self.gap is False:
+            return None
+        if isinstance(self.gap, Gap):
+            return self.gap
+        if self.unit != "%" or "auslaendisch" not in self.groups:
+            return None
+        if "deutsch" in self.groups:
+            return Gap(group="auslaendisch", reference="deutsch")
+        if "insgesamt" in self.groups:
+            return Gap(group="auslaendisch", reference="insgesamt")
+        return None
+
+    def group_sources(self, group: str) -> tuple[list[Source], list[Source] | None]:
+        g = self.groups[group]
+        return (g.numerator or self.numerator), (g.denominator or self.denominator)
+
+    def tables(self) -> list[str]:
+        codes: list[str] = []
+        srcs = list(self.numerator) + list(self.denominator or [])
+        for g in self.groups.values():
+            srcs += list(g.numerator or []) + list(g.denominator or [])
+        for s in srcs:
+            if s.table not in codes:
+                codes.append(s.table)
+        return codes
+
+
+class Catalogue(_Strict):
+    version: int = 1
+    fields: dict[str, str] = {}
+    group_labels: dict[str, str] = {}
+    indicators: list[Indicator]
+
+    @model_validator(mode="after")
+    def _unique(self):
+        seen = set()
+        for ind in self.indicators:
+            if ind.id in seen:
+                raise ValueError(f"Indikator-ID '{ind.id}' kommt mehrfach vor")
+            seen.add(ind.id)
+        return self
+
+    def get(self, ident: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.id == ident:
+                return ind
+        raise KeyError(ident)
+
+    def __contains__(self, ident: str) -> bool:
+        return any(i.id == ident for i in self.indicators)
+
+    def by_field(self, field: str) -> list[Indicator]:
+        return [i for i in self.indicators if i.field == field]
+
+    def group_label(self, ind: Indicator, group: str) -> str:
+        g = ind.groups.get(group)
+        if g is not None and g.label:
+            return g.label
+        if group.startswith("abstand_"):
+            gap = ind.gap_spec()
+            if gap and gap.label:
+                return gap.label
+            a, _, b = group.removeprefix("abstand_").partition("_")
+            return (
+                f"Abstand {self.group_labels.get(a, a)} − {self.group_labels.get(b, b)}"
+            )
+        return self.group_labels.get(group, group)
+
+
+DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "config" / "indikatoren.yml"
+
+
+def load_catalogue(path: str | Path | None = None) -> Catalogue:
+    """Read and validate the indicator catalogue; :class:`ConfigError` with German text."""
+    from .config import _german_validation_message
+
+    path = Path(path) if path else DEFAULT_CATALOGUE
+    if not path.exists():
+        raise ConfigError("Der Indikatorenkatalog wurde nicht gefunden.", file=path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(
+            "Der Indikatorenkatalog ist kein gültiges YAML.",
+            file=path,
+            line=(mark.line + 1) if mark else None,
+        ) from None
+    return catalogue_from_dict(raw, file=path)
+
+
+def catalogue_from_dict(raw: dict, file: str | Path | None = None) -> Catalogue:
+    from .config import _german_validation_message
+
+    if not isinstance(raw, dict):
+        raise ConfigError("Der Indikatorenkatalog muss eine Zuordnung sein.", file=file)
+    # keys starting with "x-" hold YAML anchors (shared lists) and are not part of the model
+    raw = {k: v for k, v in raw.items() if not str(k).startswith("x-")}
+    try:
+        return Catalogue.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(
+            "Der Indikatorenkatalog ist ungültig:\n" + _german_validation_message(exc), file=file
+        ) from None
+
+
+def _as_catalogue(catalogue) -> Catalogue:
+    if isinstance(catalogue, Catalogue):
+        return catalogue
+    if isinstance(catalogue, dict):
+        return catalogue_from_dict(catalogue)
+    return load_catalogue(catalogue)
+
+
+# --------------------------------------------------------------------------- table access
+
+
+def required_tables(catalogue=None) -> dict[str, list[str]]:
+    """Table codes per indicator id: ``{"auslaenderanteil": ["12411-03-02-4", …], …}``."""
+    cat = _as_catalogue(catalogue)
+    return {ind.id: ind.tables() for ind in cat.indicators}
+
+
+def all_tables(catalogue=None) -> list[str]:
+    """Every table code the catalogue uses, sorted."""
+    return sorted({c for codes in required_tables(catalogue).values() for c in codes})
+
+
+@dataclass
+class _Table:
+    code: str
+    df: pd.DataFrame  # filtered to the regions, label columns normalised
+    years: set[int]
+    labels: dict[str, set[str]]
+
+
+def _index_tables(tables: dict[str, pd.DataFrame], regions: list[str]) -> dict[str, _Table]:
+    out: dict[str, _Table] = {}
+    for key, df in tables.items():
+        meta = getattr(df, "attrs", {}).get("meta") or {}
+        code = str(meta.get("code") or key)
+        sub = df[df["ags"].astype(str).isin(regions)].copy()
+        label_cols = [c for c in df.columns if re.fullmatch(r"h\d+", c) or c in ("rowdim", "column")]
+        labels = {}
+        for c in label_cols:
+            labels[c] = {_norm(v) for v in df[c].dropna().unique()}
+            sub[c] = sub[c].fillna("").map(_norm)
+        sub["ags"] = sub["ags"].astype(str)
+        out[code] = _Table(code=code, df=sub, years={int(y) for y in df["year"].unique()}, labels=labels)
+    return out
+
+
+class _Problem(Exception):
+    """An indicator that cannot be computed from the given tables (reported, not raised)."""
+
+
+def _resolve(value, params: dict, table: str):
+    """Substitute ``{param}`` placeholders; a param may be a per-table mapping."""
+
+    def lookup(name):
+        if name not in params:
+            raise _Problem(f"Parameter „{name}“ ist für diese Gruppe nicht angegeben")
+        v = params[name]
+        if isinstance(v, dict):
+            if table in v:
+                return v[table]
+            if "default" in v:
+                return v["default"]
+            raise _Problem(f"Parameter „{name}“ hat keinen Wert für Tabelle {table}")
+        return v
+
+    if isinstance(value, list):
+        out = []
+        for item in value:
+            r = _resolve(item, params, table)
+            out.extend(r if isinstance(r, list) else [r])
+        return out
+    if not isinstance(value, str):
+        return str(value)
+    m = _FULL_PLACEHOLDER.match(value)
+    if m:
+        return lookup(m.group(1))
+    return _PLACEHOLDER.sub(lambda mm: str(lookup(mm.group(1))), value)
+
+
+def _select(t: _Table, sel: dict, params: dict) -> pd.DataFrame:
+    """Sum the selected cells per (ags, year). Columns: ags, year, period, value, flag."""
+    mask = pd.Series(True, index=t.df.index)
+    n_cells = 1
+    for key, raw in sel.items():
+        if key not in t.labels:
+            raise _Problem(f"Tabelle {t.code} hat keine Spalte „{key}“")
+        wanted = _resolve(raw, params, t.code)
+        wanted = [_norm(w) for w in (wanted if isinstance(wanted, list) else [wanted])]
+        unknown = [w for w in wanted if w not in t.labels[key]]
+        if unknown:
+            have = ", ".join(f"„{v}“" for v in sorted(t.labels[key])[:12])
+            raise _Problem(
+                f"Tabelle {t.code}: „{unknown[0]}“ kommt in Spalte {key} nicht vor (vorhanden: {have})"
+            )
+        n_cells *= len(set(wanted))
+        mask &= t.df[key].isin(wanted)
+    cells = t.df.loc[mask, ["ags", "year", "period", "value", "flag"]]
+    if cells.empty:
+        return pd.DataFrame(columns=["ags", "year", "period", "value", "flag", "_n"])
+    flag = cells["flag"].astype(object).where(cells["flag"].notna(), None)
+    cells = cells.assign(flag=flag, _dash=(flag == "-"))
+    g = cells.groupby(["ags", "year"], sort=True)
+    res = g.agg(
+        period=("period", "last"),
+        value=("value", "sum"),
+        _n=("value", "size"),
+        _nn=("value", "count"),
+        _dash=("_dash", "all"),
+    )
+    nan_cells = cells[cells["value"].isna()]
+    res["_nan_flag"] = nan_cells.groupby(["ags", "year"], sort=True)["flag"].first()
+    res = res.reset_index()
+    res.loc[res["_nn"] < res["_n"], "value"] = np.nan
+    res["flag"] = np.where(
+        res["value"].isna(), res["_nan_flag"].fillna("."), np.where(res["_dash"], "-", None)
+    )
+    # a region/year with fewer cells than selected: incomplete, not a number
+    short = res["_n"] < n_cells
+    res.loc[short, "value"] = np.nan
+    res.loc[short, "flag"] = "."
+    res["flag"] = res["flag"].astype(object).where(res["flag"].notna(), None)
+    return res[["ags", "year", "period", "value", "flag", "_n"]]
+
+
+def _combine(parts: list[tuple[float, pd.DataFrame]]) -> pd.DataFrame:
+    """Σ coef × part on (ags, year); NaN propagates with its flag."""
+    base = None
+    for coef, part in parts:
+        p = part[["ags", "year", "period", "value", "flag"]].rename(
+            columns={"value": "v", "flag": "f", "period": "p"}
+        )
+        if base is None:
+            base = p.assign(value=coef * p["v"], flag=p["f"], period=p["p"])[
+                ["ags", "year", "period", "value", "flag"]
+            ]
+            continue
+        m = base.merge(p, on=["ags", "year"], how="outer")
+        value = m["value"] + coef * m["v"]
+        dash = (m["flag"] == "-") & (m["f"] == "-")
+        nanflag = m["flag"].where(m["value"].isna() & m["flag"].notna() & (m["flag"] != "-"))
+        nanflag = nanflag.fillna(m["f"].where(m["v"].isna() & m["f"].notna() & (m["f"] != "-")))
+        flag = np.where(value.isna(), nanflag.fillna("."), np.where(dash, "-", None))
+        base = pd.DataFrame(
+            {
+                "ags": m["ags"],
+                "year": m["year"],
+                "period": m["period"].fillna(m["p"]),
+                "value": value,
+                "flag": pd.Series(flag, dtype=object).where(pd.notna(flag), None),
+            }
+        )
+    return base
+
+
+def _eval_source(src: Source, t: _Table, params: dict) -> pd.DataFrame:
+    wheres = src.where if isinstance(src.where, list) else [src.where]
+    parts = [(1.0, _select(t, w, params)) for w in wheres]
+    if src.minus:
+        minus = src.minus if isinstance(src.minus, list) else [src.minus]
+        for m in minus:
+            merged = {**(wheres[0] if len(wheres) == 1 else {}), **m}
+            parts.append((-1.0, _select(t, merged, params)))
+    res = _combine(parts)
+    res = res[res["year"].map(src.covers)]
+    if src.lag:
+        res = res.assign(year=res["year"] - src.lag)
+    return res
+
+
+def _eval_series(
+    sources: list[Source], tabs: dict[str, _Table], params: dict, problems: list[str]
+) -> pd.DataFrame | None:
+    """The series of one numerator/denominator: per year the first source that has it."""
+    frames = []
+    missing = []
+    for k, src in enumerate(sources):
+        t = tabs.get(src.table)
+        if t is None:
+            missing.append(src.table)
+            continue
+        part = _eval_source(src, t, params)
+        if part.empty:
+            continue
+        frames.append(part.assign(_src=k, _table=src.table))
+    if missing:
+        problems.extend(missing)
+    if not frames:
+        return None
+    allp = pd.concat(frames, ignore_index=True)
+    # per year, the first source (in catalogue order) that has data for that year
+    first = allp.groupby("year")["_src"].min().rename("_use")
+    allp = allp.merge(first, left_on="year", right_index=True)
+    return allp[allp["_src"] == allp["_use"]].drop(columns="_use").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- compute
+
+
+def _missing_message(ind: Indicator, codes: list[str]) -> str:
+    codes = sorted(set(codes))
+    if len(codes) == 1:
+        return (
+            f"Indikator „{ind.title}“ ({ind.id}): Die Tabelle {codes[0]} fehlt in den Daten; "
+            "der Indikator wird nicht berechnet."
+        )
+    return (
+        f"Indikator „{ind.title}“ ({ind.id}): Die Tabellen {', '.join(codes)} fehlen in den "
+        "Daten; der Indikator wird nicht berechnet."
+    )
+
+
+def availability(catalogue, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per indicator: which of its tables are present. Columns ``indicator, title, field,
+    tables, missing, available, message`` (German message where something is missing).
+
+    An indicator counts as available when every group has at least one source of its
+    numerator (and denominator) present; missing tables of other periods are listed.
+    """
+    cat = _as_catalogue(catalogue)
+    present = set()
+    for key, df in tables.items():
+        meta = getattr(df, "attrs", {}).get("meta") or {}
+        present.add(str(meta.get("code") or key))
+    rows = []
+    for ind in cat.indicators:
+        codes = ind.tables()
+        missing = [c for c in codes if c not in present]
+        ok = True
+        for gname, g in ind.groups.items():
+            if g.combine:
+                continue
+            num, den = ind.group_sources(gname)
+            if not any(s.table in present for s in num):
+                ok = False
+            if den and not any(s.table in present for s in den):
+                ok = False
+        rows.append(
+            {
+                "indicator": ind.id,
+                "title": ind.title,
+                "field": ind.field,
+                "tables": ", ".join(codes),
+                "missing": ", ".join(missing),
+                "available": ok,
+                "message": _missing_message(ind, missing) if not ok else (
+                    f"Indikator „{ind.title}“: Für einen Teil der Zeitreihe fehlen die Tabellen "
+                    f"{', '.join(missing)}." if missing else ""
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _group_frame(ind: Indicator, gname: str, tabs, problems) -> pd.DataFrame | None:
+    g = ind.groups[gname]
+    num_src, den_src = ind.group_sources(gname)
+    missing: list[str] = []
+    num = _eval_series(num_src, tabs, g.params, missing)
+    den = _eval_series(den_src, tabs, g.params, missing) if den_src else None
+    if num is None or (den_src and den is None):
+        if missing:
+            problems.append(_missing_message(ind, missing))
+        else:
+            problems.append(
+                f"Indikator „{ind.title}“ ({ind.id}), Gruppe {gname}: Die Tabellen enthalten "
+                "keine Werte für die gewählten Regionen und Zeiträume."
+            )
+        return None
+    num = num.rename(columns={"value": "num", "flag": "num_flag", "_src": "num_src", "_table": "num_table"})
+    if den is not None:
+        den = den.rename(
+            columns={"value": "den", "flag": "den_flag", "_src": "den_src", "_table": "den_table", "period": "den_period"}
+        )
+        df = num.merge(den, on=["ags", "year"], how="inner")
+    else:
+        df = num.assign(den=np.nan, den_flag=None, den_src=-1, den_table=None)
+    return df
+
+
+def _finish_values(ind: Indicator, df: pd.DataFrame, has_den: bool) -> pd.DataFrame:
+    if has_den:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = df["num"] / df["den"] * ind.multiplier
+        zero_den = df["den"] == 0
+        value = value.where(~zero_den)
+    else:
+        value = df["num"] * ind.multiplier
+    flag = np.where(
+        value.isna(),
+        np.where(
+            df["num"].isna(),
+            df["num_flag"].fillna("."),
+            np.where(df["den"] == 0, "x", df["den_flag"].fillna(".") if has_den else "."),
+        ),
+        np.where(df["num_flag"] == "-", "-", None),
+    )
+    return df.assign(value=value, flag=pd.Series(flag, index=df.index, dtype=object).where(pd.notna(flag), None))
+
+
+def _breaks(ind: Indicator, gname: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Mark the first year of every new source combination per region."""
+    num_src, den_src = ind.group_sources(gname)
+    df = df.sort_values(["ags", "year"]).copy()
+    key = df["num_src"].astype(int).astype(str) + "/" + df["den_src"].astype(int).astype(str)
+    prev = key.groupby(df["ags"]).shift(1)
+    brk = prev.notna() & (prev != key)
+    notes = []
+    for is_brk, ns, ds, year, pk in zip(brk, df["num_src"], df["den_src"], df["year"], prev):
+        if not is_brk:
+            notes.append("")
+            continue
+        texts = []
+        pn, pd_ = (int(x) for x in str(pk).split("/"))
+        if int(ns) != pn:
+            s = num_src[int(ns)]
+            texts.append(s.note or f"ab {year} aus Tabelle {s.table} (vorher {num_src[pn].table})")
+        if den_src and int(ds) != pd_ and int(ds) >= 0:
+            s = den_src[int(ds)]
+            texts.append(s.note or f"Bezugsgröße ab {year} aus Tabelle {s.table}")
+        notes.append("Reihenbruch: " + "; ".join(dict.fromkeys(texts)))
+    df["break"] = brk.to_numpy()
+    df["note"] = notes
+    return df
+
+
+def compute(
+    catalogue,
+    tables: dict[str, pd.DataFrame],
+    regions: list[str],
+    year: int,
+    *,
+    indicators: list[str] | None = None,
+) -> pd.DataFrame:
+    """Evaluate the catalogue on GENESIS reader frames (keyed by table code).
+
+    Returns the long indicator table (:data:`COLUMNS`), one row per indicator × region ×
+    period × group, for periods up to ``year``; gap rows (group ``abstand_<a>_<b>``, unit
+    ``Pp.``) are added where the indicator defines one. Indicators whose tables are missing
+    produce no rows; their German messages are in ``df.attrs["problems"]`` (and are logged).
+    """
+    cat = _as_catalogue(catalogue)
+    regions = [str(r) for r in regions]
+    tabs = _index_tables(tables, regions)
+    names: dict[str, str] = {}
+    for t in tabs.values():
+        for a, r in t.df[["ags", "region"]].drop_duplicates("ags").itertuples(index=False):
+            names.setdefault(a, _short_name(r))
+    problems: list[str] = []
+    frames = []
+    for ind in cat.indicators:
+        if indicators is not None and ind.id not in indicators:
+            continue
+        try:
+            per_group = _compute_indicator(ind, tabs, problems)
+        except _Problem as exc:
+            problems.append(f"Indikator „{ind.title}“ ({ind.id}): {exc}")
+            continue
+        if per_group is None or per_group.empty:
+            continue
+        per_group = per_group[per_group["year"] <= year]
+        if per_group.empty:
+            problems.append(
+                f"Indikator „{ind.title}“ ({ind.id}): keine Werte bis zum Berichtsjahr {year}."
+            )
+            continue
+        per_group = _complete_regions(per_group, regions)
+        per_group = _add_gap(cat, ind, per_group)
+        frames.append(per_group.assign(
+            indicator=ind.id,
+            label=ind.display_label,
+            field=ind.field,
+            group_label=per_group["group"].map(lambda g: cat.group_label(ind, g)),
+        ))
+    for p in dict.fromkeys(problems):
+        log.warning(p)
+    if frames:
+        out = pd.concat(frames, ignore_index=True)
+    else:
+        out = pd.DataFrame({c: [] for c in COLUMNS})
+    out["region"] = out["ags"].map(lambda a: names.get(a, a))
+    out["role"] = None
+    out = _add_changes(out)
+    out = _order(out, cat)
+    out.attrs["problems"] = list(dict.fromkeys(problems))
+    return out
+
+
+def _short_name(region: str) -> str:
+    try:
+        from .sources.genesis import short_region_name
+
+        return short_region_name(region)
+    except ImportError:  # pragma: no cover
+        return region.split(",")[0].strip()
+
+
+def _compute_indicator(ind: Indicator, tabs, problems) -> pd.DataFrame | None:
+    base: dict[str, pd.DataFrame] = {}
+    local: list[str] = []
+    for gname, g in ind.groups.items():
+        if g.combine:
+            continue
+        df = _group_frame(ind, gname, tabs, local)
+        if df is not None:
+            base[gname] = df
+    if not base:
+        problems.extend(local[:1] if local else [])
+        return None
+    for m in local:
+        if m not in problems:
+            problems.append(m)
+    frames = []
+    for gname, g in ind.groups.items():
+        if g.combine:
+            if not all(k in base for k in g.combine):
+                continue
+            df = _combined_group(g.combine, base)
+        else:
+            df = base[gname]
+        _, den_src = ind.group_sources(gname) if not g.combine else (None, ind.denominator)
+        has_den = bool(den_src) if not g.combine else bool(
+            ind.group_sources(next(iter(g.combine)))[1]
+        )
+        df = _finish_values(ind, df, has_den)
+        ref = next(iter(g.combine)) if g.combine else gname
+        df = _breaks(ind, ref, df)
+        df = df.assign(
+            group=gname,
+            unit=ind.unit,
+            numerator=df["num"],
+            denominator=df["den"] if has_den else np.nan,
+            source=_source_text(df),
+        )
+        frames.append(df)
+    if not frames:
+        return None
+    return pd.concat(frames, ignore_index=True)
+
+
+def _combined_group(combine: dict[str, float], base: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    keys = list(combine)
+    first = base[keys[0]]
+    num = _combine([(c, base[k][["ags", "year", "period", "num", "num_flag"]].rename(
+        columns={"num": "value", "num_flag": "flag"})) for k, c in combine.items()])
+    has_den = first["den"].notna().any() or first["den_flag"].notna().any()
+    if has_den:
+        den = _combine([(c, base[k][["ags", "year", "period", "den", "den_flag"]].rename(
+            columns={"den": "value", "den_flag": "flag"})) for k, c in combine.items()])
+        den = den.rename(columns={"value": "den", "flag": "den_flag"}).drop(columns="period")
+    else:
+        den = first[["ags", "year"]].assign(den=np.nan, den_flag=None)
+    num = num.rename(columns={"value": "num", "flag": "num_flag"})
+    df = num.merge(den, on=["ags", "year"], how="inner")
+    meta = first[["ags", "year", "num_src", "den_src", "num_table", "den_table"]]
+    return df.merge(meta, on=["ags", "year"], how="left")
+
+
+def _source_text(df: pd.DataFrame) -> pd.Series:
+    num = df["num_table"].astype(object)
+    den = df["den_table"].astype(object) if "den_table" in df else pd.Series(None, index=df.index)
+    out = []
+    for n, d in zip(num, den):
+        parts = [str(n)] if isinstance(n, str) else []
+        if isinstance(d, str) and d not in parts:
+            parts.append(d)
+        out.append(" + ".join(parts))
+    return pd.Series(out, index=df.index, dtype=object)
+
+
+def _complete_regions(df: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
+    """Every requested region gets a row for every (group, year) of the indicator: regions
+    absent from the table get value NaN with flag ``.`` (unknown), never a number."""
+    keys = df[["group", "year"]].drop_duplicates()
+    full = keys.merge(pd.DataFrame({"ags": regions}), how="cross")
+    out = full.merge(df, on=["group", "year", "ags"], how="left")
+    fill = out["value"].isna() & out["flag"].isna()
+    out.loc[fill, "flag"] = "."
+    # period/unit/source for filled rows from the same group-year
+    for col in ("period", "unit", "source"):
+        ref = df.groupby(["group", "year"])[col].first()
+        out[col] = out[col].fillna(
+            pd.Series(list(zip(out["group"], out["year"]))).map(ref).set_axis(out.index)
+        )
+    out["break"] = out["break"].fillna(False).astype(bool)
+    out["note"] = out["note"].fillna("")
+    return out
+
+
+def _add_gap(cat: Catalogue, ind: Indicator, df: pd.DataFrame) -> pd.DataFrame:
+    gap = ind.gap_spec()
+    if gap is None or gap.group not in set(df["group"]) or gap.reference not in set(df["group"]):
+        return df
+    a = df[df["group"] == gap.group].set_index(["ags", "year"])
+    b = df[df["group"] == gap.reference].set_index(["ags", "year"])
+    idx = a.index.intersection(b.index)
+    if len(idx) == 0:
+        return df
+    a, b = a.loc[idx], b.loc[idx]
+    value = a["value"] - b["value"]
+    flag = np.where(value.isna(), a["flag"].where(a["value"].isna(), b["flag"]).fillna("."), None)
+    g = pd.DataFrame(
+        {
+            "value": value,
+            "flag": pd.Series(flag, index=value.index, dtype=object).where(pd.notna(flag), None),
+            "period": a["period"],
+            "unit": GAP_UNIT,
+            "group": f"abstand_{gap.group}_{gap.reference}",
+            "numerator": np.nan,
+            "denominator": np.nan,
+            "break": a["break"] | b["break"],
+            "note": a["note"].where(a["note"] != "", b["note"]),
+            "source": a["source"],
+        }
+    ).reset_index()
+    # the first year of the gap series itself is no break
+    first = g.groupby("ags")["year"].transform("min") == g["year"]
+    g.loc[first, "break"] = False
+    g.loc[first, "note"] = ""
+    return pd.concat([df, g], ignore_index=True)
+
+
+def _add_changes(df: pd.DataFrame) -> pd.DataFrame:
+    if df.empty:
+        for k in (1, 5, 10):
+            df[f"change_{k}y"] = []
+        return df
+    key = df.set_index(["indicator", "ags", "group", "year"])["value"]
+    key = key[~key.index.duplicated()]
+    for k in (1, 5, 10):
+        prev_idx = pd.MultiIndex.from_arrays(
+            [df["indicator"], df["ags"], df["group"], df["year"] - k]
+        )
+        prev = key.reindex(prev_idx).to_numpy()
+        df[f"change_{k}y"] = df["value"].to_numpy() - prev
+    return df
+
+
+def _order(df: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
+    order = {ind.id: i for i, ind in enumerate(cat.indicators)}
+    gorder = {}
+    for ind in cat.indicators:
+        for j, g in enumerate(ind.groups):
+            gorder[(ind.id, g)] = j
+    df = df.assign(
+        _io=df["indicator"].map(order),
+        _go=[gorder.get((i, g), 999) for i, g in zip(df["indicator"], df["group"])],
+    )
+    df = df.sort_values(["_io", "ags", "_go", "group", "year"], kind="stable")
+    for c in COLUMNS:
+        if c not in df:
+            df[c] = None
+    df = df[COLUMNS].reset_index(drop=True)
+    df["year"] = df["year"].astype("int64")
+    for c in ("value", "numerator", "denominator", "change_1y", "change_5y", "change_10y"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+    df["break"] = df["break"].fillna(False).astype(bool)
+    for c in ("indicator", "label", "field", "ags", "region", "role", "period", "group",
+              "group_label", "unit", "flag", "note", "source"):
+        df[c] = df[c].astype(object).where(df[c].notna(), None)
+    return df
+
+
+# --------------------------------------------------------------------------- pipeline glue
+
+
+def load_tables(genesis_dir: str | Path, codes: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Processed tables ``<code>.parquet`` from ``genesis_dir`` (metadata from ``<code>.json``)."""
+    genesis_dir = Path(genesis_dir)
+    out: dict[str, pd.DataFrame] = {}
+    if not genesis_dir.is_dir():
+        return out
+    for p in sorted(genesis_dir.glob("*.parquet")):
+        code = p.stem
+        if codes is not None and code not in codes:
+            continue
+        df = pd.read_parquet(p)
+        meta_path = p.with_suffix(".json")
+        meta = dict(df.attrs.get("meta") or {})
+        if meta_path.exists():
+            try:
+                meta.update(json.loads(meta_path.read_text(encoding="utf-8")))
+            except json.JSONDecodeError:
+                raise InputError("Die Metadaten der Tabelle sind kein gültiges JSON.", file=meta_path) from None
+        meta.setdefault("code", code)
+        df.attrs["meta"] = meta
+        out[str(meta["code"])] = df
+    return out
+
+
+def catalogue_for(edition) -> Catalogue:
+    from .config import resolve
+
+    cfg = getattr(edition, "config", None)
+    path = resolve(cfg.indicators) if cfg is not None else DEFAULT_CATALOGUE
+    return load_catalogue(path)
+
+
+def prepare(edition) -> pd.DataFrame:
+    """Compute the indicator table for an edition and write ``indicators.parquet``.
+
+    Reads ``edition.processed_dir / "genesis" / <code>.parquet``; also writes
+    ``indicators_status.json`` (per indicator: available, missing tables, German message).
+    """
+    cat = catalogue_for(edition)
+    genesis_dir = Path(edition.processed_dir) / "genesis"
+    tables = load_tables(genesis_dir, all_tables(cat))
+    regions_df = edition.regions
+    regions = list(dict.fromkeys(str(a) for a in regions_df["ags"]))
+    df = compute(cat, tables, regions, int(edition.year))
+    roles = dict(zip(regions_df["ags"].astype(str), regions_df["role"]))
+    names = dict(zip(regions_df["ags"].astype(str), regions_df["name"]))
+    df["role"] = df["ags"].map(roles)
+    df["region"] = [names.get(a) or r for a, r in zip(df["ags"], df["region"])]
+    out = Path(edition.processed_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    problems = df.attrs.get("problems", [])
+    df.attrs = {}
+    df.to_parquet(out / "indicators.parquet", index=False)
+    status = availability(cat, tables)
+    status_records = status.to_dict(orient="records")
+    (out / "indicators_status.json").write_text(
+        json.dumps({"indicators": status_records, "problems": problems}, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+        encoding="utf-8",
+    )
+    df.attrs["problems"] = problems
+    return df
+
+
+def load(edition) -> pd.DataFrame:
+    """The indicator table written by :func:`prepare` (for notebooks)."""
+    path = Path(edition.processed_dir) / "indicators.parquet"
+    if not path.exists():
+        raise InputError(
+            "Die Indikatorentabelle fehlt; bitte zuerst „integrationsbericht build“ ausführen.",
+            file=path,
+        )
+    return pd.read_parquet(path)
+
+
+def load_status(edition) -> dict:
+    path = Path(edition.processed_dir) / "indicators_status.json"
+    if not path.exists():
+        return {"indicators": [], "problems": []}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- export
+
+
+EXPORT_COLUMNS = [
+    "indicator", "label", "ags", "region", "role", "period", "year", "group", "group_label",
+    "value", "unit", "flag", "change_1y", "change_5y", "change_10y", "break", "note", "source",
+]
+
+
+def _fmt_num(x, decimals: int) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    v = round(float(x), decimals) + 0.0
+    return f"{v:.{decimals}f}"
+
+
+def export_frame(df: pd.DataFrame, catalogue=None) -> pd.DataFrame:
+    """The download table: values as fixed-precision text (decimals of the catalogue + 2 for
+    computed ratios), empty where not available (the symbol is in ``flag``)."""
+    cat = _as_catalogue(catalogue)
+    prec = {}
+    for ind in cat.indicators:
+        prec[ind.id] = ind.decimals + (2 if (ind.denominator or ind.multiplier != 1) else 0)
+    out = df.copy()
+    for c in ("value", "change_1y", "change_5y", "change_10y"):
+        out[c] = [_fmt_num(v, prec.get(i, 4)) for v, i in zip(out[c], out["indicator"])]
+    out["break"] = out["break"].map(lambda b: "ja" if b else "")
+    out = out.sort_values(["indicator", "ags", "group", "year"], kind="stable")
+    cols = [c for c in EXPORT_COLUMNS if c in out.columns]
+    out = out[cols].fillna("").astype(str).reset_index(drop=True)
+    return out
+
+
+def explanations(catalogue=None) -> pd.DataFrame:
+    """Sheet "Erläuterungen": one row per indicator and per column of the data sheet."""
+    cat = _as_catalogue(catalogue)
+    rows = [
+        {"Begriff": "indicator", "Erläuterung": "Kennung des Indikators (siehe unten)"},
+        {"Begriff": "ags", "Erläuterung": "Amtlicher Regionalschlüssel (DG = Deutschland)"},
+        {"Begriff": "period", "Erläuterung": "Stichtag oder Berichtsjahr wie in der Quelle"},
+        {"Begriff": "group", "Erläuterung": "Bevölkerungsgruppe (insgesamt, deutsch, auslaendisch …); abstand_… = Differenz in Prozentpunkten"},
+        {"Begriff": "value", "Erläuterung": "Wert mit Dezimalpunkt; leer, wenn kein Wert vorliegt (Zeichen in flag)"},
+        {"Begriff": "flag", "Erläuterung": "Zeichen der amtlichen Statistik: - nichts vorhanden, . unbekannt oder geheim, x nicht sinnvoll, / nicht sicher genug, ... noch nicht vorhanden"},
+        {"Begriff": "change_1y/5y/10y", "Erläuterung": "Veränderung gegenüber 1, 5, 10 Jahren zuvor (bei Anteilen in Prozentpunkten)"},
+        {"Begriff": "break", "Erläuterung": "ja = Reihenbruch (neue Quelle oder Methode ab diesem Zeitraum), siehe note"},
+        {"Begriff": "source", "Erläuterung": "GENESIS-Tabellen (Regionaldatenbank Deutschland)"},
+    ]
+    for ind in cat.indicators:
+        rows.append({"Begriff": ind.id, "Erläuterung": f"{ind.title}: {ind.definition}"})
+    return pd.DataFrame(rows)
+
+
+def export(df: pd.DataFrame, downloads_dir: str | Path, catalogue=None) -> dict[str, Path]:
+    """Write ``indikatoren.csv`` and ``indikatoren.xlsx`` (sheets "Daten", "Erläuterungen")."""
+    from .exports import write_xlsx
+
+    downloads_dir = Path(downloads_dir)
+    downloads_dir.mkdir(parents=True, exist_ok=True)
+    out = export_frame(df, catalogue)
+    csv_path = downloads_dir / "indikatoren.csv"
+    out.to_csv(csv_path, index=False, encoding="utf-8", lineterminator="\n")
+    xlsx_path = write_xlsx(
+        {"Daten": out, "Erläuterungen": explanations(catalogue)}, downloads_dir / "indikatoren.xlsx"
+    )
+    return {"csv": csv_path, "xlsx": xlsx_path}
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def series(df: pd.DataFrame, indicator: str, ags: str, group: str = "insgesamt") -> pd.DataFrame:
+    """Rows of one indicator/region/group, sorted by year."""
+    m = (df["indicator"] == indicator) & (df["ags"] == ags) & (df["group"] == group)
+    return df[m].sort_values("year").reset_index(drop=True)
+
+
+def latest(df: pd.DataFrame, indicator: str, ags: str, group: str = "insgesamt"):
+    """The latest row with a value (a pandas Series) or ``None``."""
+    s = series(df, indicator, ags, group)
+    s = s[s["value"].notna()]
+    return None if s.empty else s.iloc[-1]
