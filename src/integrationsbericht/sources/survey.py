@@ -271,3 +271,15 @@ def _check_sav_labels(df: pd.DataFrame, codebook: Codebook, labels: dict, path: 
                     file=path, column=var,
                     hint="Codebuch oder Datei korrigieren, damit Codes und Bedeutungen übereinstimmen.",
                 )
+
+
+def read_survey_file(edition, path: str | Path | None = None) -> pd.DataFrame:
+    """Read the edition's survey file, validated against the edition's codebook (``check``)."""
+    from ..config import resolve as resolve_path
+    from ..survey.codebook import load_codebook
+
+    cfg = edition.config.survey
+    root = getattr(edition, "project_root", None)
+    codebook = load_codebook(edition.path(cfg.codebook) if hasattr(edition, "path")
+                             else resolve_path(cfg.codebook, root) if root else resolve_path(cfg.codebook))
+    return read_survey(path or resolve_path(cfg.file, edition.data_dir), codebook)
