@@ -146,16 +146,16 @@ def _genesis_files(data_dir: Path) -> list[Path]:
     return files
 
 
-def _population(files: list[Path], cfg: EditionConfig) -> pd.DataFrame:
+def _population(files: list[Path], cfg: EditionConfig, cache_dir: Path | None) -> pd.DataFrame:
     """Population per region and year from the configured population table."""
-    from .sources.genesis import read_genesis
+    from .cache import read_genesis_cached
 
     code = cfg.comparison.population_table
     for f in files:
         with open(f, "rb") as fh:
             head = fh.readline().decode("latin-1")
         if head.split(":", 1)[-1].strip().split(";")[0].strip() == code:
-            df = read_genesis(f)
+            df = read_genesis_cached(f, cache_dir)
             for col, val in cfg.comparison.population_where.items():
                 if col in df.columns:
                     df = df[df[col] == val]
@@ -177,8 +177,6 @@ def resolve(
     project_root: Path | None = None,
 ) -> Edition:
     """Validate config + data for one edition and choose its comparison regions."""
-    from .sources.genesis import scan_regions
-
     config_path = Path(config_path) if config_path else DEFAULT_CONFIG
     if project_root is None:
         parent = config_path.resolve().parent
@@ -215,7 +213,9 @@ def resolve(
     files = _genesis_files(ddir)
     demo = (ddir / DEMO_MARKER).exists()
 
-    regions_all = scan_regions(files)
+    processed = Path(processed_root or (PROJECT_ROOT / "data" / "processed"))
+    cache_dir = processed / ".cache" / "genesis"
+    regions_all = _scan_regions_cached(files, cache_dir)
     known = regions_all.set_index("ags")
     if cfg.ags not in known.index:
         kreise = regions_all[regions_all["level"] == "kreis"]
@@ -226,7 +226,7 @@ def resolve(
         )
     region_name = str(known.loc[cfg.ags, "region"])
 
-    pop = _population(files, cfg)
+    pop = _population(files, cfg, cache_dir)
     own = pop[pop["ags"] == cfg.ags]
     years = sorted(own["year"].dropna().astype(int).unique())
     if cfg.year not in years:
@@ -252,7 +252,6 @@ def resolve(
     for code in _comparison_cities(cfg, regions_all, pop):
         add(code, "vergleich")
 
-    processed = processed_root or (PROJECT_ROOT / "data" / "processed")
     return Edition(
         config=cfg,
         config_path=config_path,
@@ -262,6 +261,33 @@ def resolve(
         region_name=region_name,
         regions=pd.DataFrame(rows),
         project_root=project_root,
+    )
+
+
+def _scan_regions_cached(files: list[Path], cache_dir: Path) -> pd.DataFrame:
+    """Like ``genesis.scan_regions``, with every file parsed through the cache."""
+    from .cache import read_genesis_cached
+    from .sources import genesis
+
+    if hasattr(genesis, "regions_from_frames"):
+        return genesis.regions_from_frames([read_genesis_cached(f, cache_dir) for f in files])
+    frames = []
+    for f in files:
+        df = read_genesis_cached(f, cache_dir)
+        stand = pd.to_datetime(df.attrs["meta"]["stand"], format="%d.%m.%Y")
+        frames.append(df[["ags", "region"]].drop_duplicates().assign(_stand=stand))
+    allr = pd.concat(frames, ignore_index=True)
+    allr = allr.sort_values(["ags", "_stand", "region"], kind="stable")
+    allr = allr.drop_duplicates("ags", keep="last").sort_values("ags").reset_index(drop=True)
+    split = allr["region"].map(genesis._split_region)
+    return pd.DataFrame(
+        {
+            "ags": allr["ags"].astype("str"),
+            "region": allr["region"].astype("str"),
+            "name": split.map(lambda t: t[0]).astype("str"),
+            "level": allr["ags"].map(genesis.region_level).astype("str"),
+            "kind": split.map(lambda t: t[1]).astype("str"),
+        }
     )
 
 

@@ -1,0 +1,57 @@
+"""Content-addressed cache of parsed raw files (keyed on the file's SHA-256).
+
+Parsing all GENESIS exports takes seconds; a re-run with unchanged files reads the parsed
+tables back from Parquet instead. A changed file has a new hash and is parsed again, so the
+cache can never be stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_genesis_cached(path: Path, cache_dir: Path | None) -> pd.DataFrame:
+    """``read_genesis(path)``, memoised in ``cache_dir`` (no caching when it is ``None``)."""
+    from .sources.genesis import read_genesis
+
+    path = Path(path)
+    if cache_dir is None:
+        return read_genesis(path)
+    digest = sha256_file(path)
+    data_file = cache_dir / f"{digest}.parquet"
+    meta_file = cache_dir / f"{digest}.json"
+    if data_file.exists() and meta_file.exists():
+        try:
+            df = pd.read_parquet(data_file)
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        except Exception:  # a damaged cache entry is simply rebuilt
+            pass
+        else:
+            meta["path"] = str(path)
+            df.attrs = {"meta": meta}
+            return df
+    df = read_genesis(path)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    meta = dict(df.attrs.get("meta", {}))
+    frame = df.copy()
+    frame.attrs = {}
+    tmp = data_file.with_suffix(f".tmp{os.getpid()}")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, data_file)
+    tmpm = meta_file.with_suffix(f".tmp{os.getpid()}")
+    tmpm.write_text(json.dumps(meta, ensure_ascii=False, default=str), encoding="utf-8")
+    os.replace(tmpm, meta_file)
+    return df

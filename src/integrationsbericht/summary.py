@@ -1,0 +1,179 @@
+"""Key figures for the start page ("Das Wichtigste in Kürze"), from the indicator table.
+
+Which figures appear is configured in ``config/kennzahlen.yml``; nothing here is written by
+hand: every number comes from the indicator table of the edition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from . import fmt
+from .errors import ConfigError
+
+
+class KeyFigureSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    indicator: str
+    group: str = "insgesamt"
+
+
+class KeyFigureConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key_figures: list[KeyFigureSpec]
+
+
+def load_spec(path: Path) -> list[KeyFigureSpec]:
+    from .config import _german_validation_message
+
+    if not path.exists():
+        raise ConfigError("Die Liste der Kennzahlen fehlt.", file=path)
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        return KeyFigureConfig.model_validate(raw).key_figures
+    except ValidationError as exc:
+        raise ConfigError(
+            "Die Liste der Kennzahlen ist ungültig:\n" + _german_validation_message(exc), file=path
+        ) from None
+
+
+@dataclass
+class KeyFigure:
+    indicator: str
+    group: str
+    label: str  # "Ausländeranteil (insgesamt)"
+    unit: str
+    decimals: int
+    field: str
+    period: str | None
+    value: float | None
+    change_5y: float | None
+    land: float | None
+    bund: float | None
+
+    def formatted(self, x) -> str:
+        return fmt.value(x, self.unit, self.decimals)
+
+    def change_text(self) -> str:
+        if self.change_5y is None or pd.isna(self.change_5y):
+            return "."
+        if self.unit == "%":
+            return fmt.pp(self.change_5y, self.decimals)
+        return fmt.signed(self.change_5y, self.decimals)
+
+
+def _value(row) -> float | None:
+    if row is None:
+        return None
+    v = row["value"]
+    return None if pd.isna(v) else float(v)
+
+
+def key_figures(table: pd.DataFrame, catalogue, edition, spec: list[KeyFigureSpec]) -> list[KeyFigure]:
+    """One :class:`KeyFigure` per configured entry; value ``None`` where the data lack it."""
+    land = edition.role("land")["ags"].tolist()
+    bund = edition.role("bund")["ags"].tolist()
+    out = []
+    for s in spec:
+        if s.indicator not in catalogue:
+            raise ConfigError(
+                f"Kennzahl '{s.indicator}' steht nicht im Indikatorenkatalog.",
+                file=edition.path("config/kennzahlen.yml"),
+            )
+        ind = catalogue.get(s.indicator)
+        own = _latest(table, s.indicator, edition.ags, s.group, edition.year)
+        period = own["period"] if own is not None else None
+        year = int(own["year"]) if own is not None else None
+        label = ind.display_label
+        glabel = catalogue.group_label(ind, s.group)
+        if s.group != "insgesamt" or len(ind.groups) > 1:
+            label = f"{label} ({glabel})"
+        out.append(
+            KeyFigure(
+                indicator=s.indicator,
+                group=s.group,
+                label=label,
+                unit=ind.unit,
+                decimals=ind.decimals,
+                field=ind.field,
+                period=period,
+                value=_value(own),
+                change_5y=None if own is None or pd.isna(own["change_5y"]) else float(own["change_5y"]),
+                land=_value(_at(table, s.indicator, land, s.group, year)),
+                bund=_value(_at(table, s.indicator, bund, s.group, year)),
+            )
+        )
+    return out
+
+
+def _latest(table, indicator, ags, group, year):
+    m = (
+        (table["indicator"] == indicator)
+        & (table["ags"] == ags)
+        & (table["group"] == group)
+        & (table["year"] <= year)
+        & table["value"].notna()
+    )
+    rows = table[m].sort_values("year")
+    return None if rows.empty else rows.iloc[-1]
+
+
+def _at(table, indicator, ags_list, group, year):
+    if not ags_list or year is None:
+        return None
+    m = (
+        (table["indicator"] == indicator)
+        & (table["ags"] == ags_list[0])
+        & (table["group"] == group)
+        & (table["year"] == year)
+    )
+    rows = table[m]
+    return None if rows.empty else rows.iloc[-1]
+
+
+def key_figure_table(figures: list[KeyFigure], edition) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(display table with German formats, data table with plain numbers) for the start page."""
+    land_name = edition.role("land")["name"].iloc[0] if not edition.role("land").empty else "Land"
+    bund_name = edition.role("bund")["name"].iloc[0] if not edition.role("bund").empty else "Deutschland"
+    shown, data = [], []
+    for f in figures:
+        shown.append(
+            {
+                "Kennzahl": f.label,
+                "Stand": f.period or ".",
+                edition.city: f.formatted(f.value),
+                "Veränderung in 5 Jahren": f.change_text(),
+                land_name: f.formatted(f.land),
+                bund_name: f.formatted(f.bund),
+            }
+        )
+        data.append(
+            {
+                "indicator": f.indicator,
+                "group": f.group,
+                "label": f.label,
+                "period": f.period,
+                "unit": f.unit,
+                "value": f.value,
+                "change_5y": f.change_5y,
+                "land": f.land,
+                "bund": f.bund,
+            }
+        )
+    return pd.DataFrame(shown), pd.DataFrame(data)
+
+
+def missing_text(figures: list[KeyFigure], region: str) -> str | None:
+    missing = [f.label for f in figures if f.value is None]
+    if not missing:
+        return None
+    return (
+        f"Für {region} liegen in den verwendeten Daten keine Angaben vor zu: "
+        + "; ".join(missing)
+        + ". Diese Kennzahlen sind in der Tabelle mit „.“ gekennzeichnet."
+    )
