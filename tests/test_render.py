@@ -369,3 +369,28 @@ def test_quarto_yml_lists_the_report_and_uses_shared_templates():
     # the pandoc renderer includes the very same partials
     book = (REPO / "templates/typst/pandoc-book.typ").read_text(encoding="utf-8")
     assert "$typst-template.typ()$" in book and "$typst-show.typ()$" in book
+
+
+@pytest.mark.browser
+def test_offline_search_and_no_js_reading(built):
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("/usr/bin/chromium fehlt")
+    from playwright.sync_api import sync_playwright
+
+    _, out, _ = built
+    url = (out / "report/arbeit.html").as_uri()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(url)
+        page.fill("#ib-search", "Zensus")
+        page.wait_for_selector("#ib-search-results a")
+        first = page.locator("#ib-search-results a").first
+        assert "Bevölkerung und Zuwanderung" in first.inner_text()
+        first.click()
+        page.wait_for_url("**/bevoelkerung.html")
+        nojs = browser.new_page(java_script_enabled=False)
+        nojs.goto(url)
+        assert not nojs.locator("#ib-search-box").is_visible()
+        assert nojs.locator("main h1").inner_text().endswith("Arbeit und Lebensunterhalt")
+        browser.close()
