@@ -322,6 +322,18 @@ def test_missing_figure_file_names_the_chapter(tmp_path):
         render(stage, tmp_path / "o", renderer="pandoc", formats={"html"})
 
 
+def test_figure_without_alt_text_is_rejected(tmp_path):
+    stage = make_stage(tmp_path)
+    nb = nbformat.read(stage / "report/arbeit.ipynb", as_version=4)
+    out = nb.cells[1].outputs[0]
+    out["data"]["text/markdown"] = out["data"]["text/markdown"].replace(
+        'fig-alt="Linie fällt von 8 auf 7 Prozent."', "")
+    nbformat.write(nb, stage / "report/arbeit.ipynb")
+    (tmp_path / "o").mkdir()
+    with pytest.raises(BuildError, match="Alternativtext"):
+        render(stage, tmp_path / "o", renderer="pandoc", formats={"pdf"})
+
+
 def test_low_contrast_colour_is_rejected(tmp_path):
     stage = make_stage(tmp_path, primary_color="#9fc5e8")
     (tmp_path / "o").mkdir()

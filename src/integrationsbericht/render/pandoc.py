@@ -280,6 +280,22 @@ def check_images(project: Project, parsed: list[Parsed]) -> None:
 
         _walk_all(p.ast["blocks"], visit)
 
+        def check_alt(b, p=p):
+            if b["t"] != "Figure":
+                return
+            images: list = []
+            _walk_all(b["c"][2], lambda n: images.append(n) if n["t"] == "Image" else None)
+            for img in images:
+                attrs = dict(img["c"][0][2])
+                if not attrs.get("fig-alt", "").strip():
+                    label = b["c"][0][0] or img["c"][2][0]
+                    raise BuildError(
+                        f"Die Abbildung {label} im Kapitel {p.chapter.source} hat keinen "
+                        "Alternativtext (fig-alt); ohne ihn ist der Bericht nicht barrierefrei."
+                    )
+
+        _walk_blocks(p.ast["blocks"], check_alt)
+
 
 # ---------------------------------------------------------------- colours and metadata
 
