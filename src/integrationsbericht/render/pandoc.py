@@ -455,8 +455,18 @@ def render_pdf(project: Project, parsed: list[Parsed], out: Path, log=_noop) -> 
     typ_path.write_text(typ_src, encoding="utf-8")
     font_paths = [str(p) for p in (tpl / "fonts",) if p.is_dir()]
     log("PDF wird gesetzt (Typst, PDF/UA-1) …")
+    pdf = _compile_typst(typ_path, project, font_paths)  # on error the .typ stays for inspection
+    typ_path.unlink()
+    shutil.rmtree(stage / "_ib_render", ignore_errors=True)
+    target = out / project.pdf_name
+    target.write_bytes(pdf)
+    return target
+
+
+def _compile_typst(typ_path: Path, project: Project, font_paths: list[str]) -> bytes:
+    stage = project.stage
     try:
-        pdf = typst.compile(
+        return typst.compile(
             str(typ_path), root=str(stage), font_paths=font_paths,
             pdf_standards=["ua-1"], timestamp=source_date_epoch(project.meta),
         )
@@ -467,11 +477,6 @@ def render_pdf(project: Project, parsed: list[Parsed], out: Path, log=_noop) -> 
             f"Typst konnte das PDF nicht setzen:\n{_tail(str(detail), 20)}" + (f"\n{hints}" if hints else ""),
             file=typ_path,
         ) from None
-    target = out / project.pdf_name
-    target.write_bytes(pdf)
-    typ_path.unlink()
-    shutil.rmtree(stage / "_ib_render", ignore_errors=True)
-    return target
 
 
 # ---------------------------------------------------------------- HTML
