@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
@@ -21,12 +22,19 @@ def _is_missing(x) -> bool:
         return False
 
 
+def round_half_up(x, decimals: int = 0) -> Decimal:
+    """Commercial rounding as in official statistics (13,05 → 13,1), free of binary artefacts."""
+    quantum = Decimal(1).scaleb(-decimals)
+    value = Decimal(repr(float(x))).quantize(quantum, rounding=ROUND_HALF_UP)
+    return value if value != 0 else abs(value)  # no "-0,0"
+
+
 def number(x, decimals: int = 0, missing: str = ".") -> str:
     """``333090`` → ``"333.090"``; ``13.07, 1`` → ``"13,1"``. Missing values give the symbol ``.``."""
     if _is_missing(x):
         return missing
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(round(float(x), decimals) + 0.0, format=pattern, locale=LOCALE)
+    return format_decimal(round_half_up(x, decimals), format=pattern, locale=LOCALE)
 
 
 def percent(x, decimals: int = 1, missing: str = ".") -> str:
@@ -40,7 +48,7 @@ def signed(x, decimals: int = 1, missing: str = ".") -> str:
     """A change with explicit sign: ``+1,2`` / ``−0,4`` / ``±0,0``."""
     if _is_missing(x):
         return missing
-    value = round(float(x), decimals)
+    value = round_half_up(x, decimals)
     body = number(abs(value), decimals)
     if value > 0:
         return f"+{body}"

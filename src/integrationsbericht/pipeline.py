@@ -360,7 +360,7 @@ def execute_chapter(entry: ChapterEntry, stage: Path) -> None:
         "workdir": str(stage),
         "chapter": entry.name,
     }
-    tmp = out.with_name(f".{out.name}.running")
+    tmp = out.with_name(f".running-{out.name}")
     try:
         pm.execute_notebook(
             str(entry.source),
@@ -371,6 +371,8 @@ def execute_chapter(entry: ChapterEntry, stage: Path) -> None:
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
+            # the kernel's own start-up chatter is not for the analyst's terminal
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except PapermillExecutionError as exc:
         first = str(exc.evalue).strip().splitlines()
@@ -385,8 +387,6 @@ def execute_chapter(entry: ChapterEntry, stage: Path) -> None:
             f"Kapitel '{entry.name}' konnte nicht ausgeführt werden: {type(exc).__name__}: {exc}",
             file=entry.source,
         ) from None
-    finally:
-        pass
     os.replace(tmp, out)
 
 

@@ -20,6 +20,13 @@ from .figures import save as save_figure
 from .figures import setup_style
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# The gender star ("Bielefelder*innen") is literal text, never Markdown emphasis.
+_GENDER_STAR_RE = re.compile(r"(?<=\w)(?<!\\)\*(?=(?:innen|in|e|en|r)\b)")
+
+
+def escape_gender_star(text: str) -> str:
+    """``"Bürger*innen"`` → ``"Bürger\\*innen"`` so Markdown shows the star."""
+    return _GENDER_STAR_RE.sub(r"\\*", text)
 # Integer columns with these names are years or dates: printed as they are ("2015", not "2.015").
 _RAW_COLUMN_RE = re.compile(r"jahr|year|stichtag|periode|period|zeitraum", re.IGNORECASE)
 
@@ -49,14 +56,14 @@ def _cell(value, decimals: int | None) -> str:
     if isinstance(value, pd.Timestamp):
         return fmt.date(value.date())
     text = str(value)
-    return text.replace("|", "\\|").replace("\n", " ")
+    return escape_gender_star(text.replace("|", "\\|").replace("\n", " "))
 
 
 def markdown_table(df: pd.DataFrame, decimals: dict[str, int] | int | None = None) -> str:
     """A pipe table with German number formats; numeric columns right-aligned."""
     if df.empty:
         raise ValueError("empty table")
-    header = "| " + " | ".join(str(c).replace("|", "\\|") for c in df.columns) + " |"
+    header = "| " + " | ".join(escape_gender_star(str(c).replace("|", "\\|")) for c in df.columns) + " |"
     aligns = []
     for col in df.columns:
         numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col])
@@ -77,6 +84,15 @@ def markdown_table(df: pd.DataFrame, decimals: dict[str, int] | int | None = Non
             cells.append(_cell(value, d))
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join([header, sep, *rows])
+
+
+def _with_source(caption: str, source: str | None) -> str:
+    cap = caption.strip()
+    if source:
+        if not cap.endswith((".", "!", "?")):
+            cap += "."
+        cap += f" Quelle: {source.strip()}"
+    return cap
 
 
 def _attr(text: str) -> str:
@@ -117,7 +133,10 @@ class Chapter:
         return self.base_dir / "files" / self.name
 
     # -- output -----------------------------------------------------------------------
-    def md(self, text: str) -> str:
+    def md(self, text: str, *, escape: bool = True) -> str:
+        """Display Markdown. Gender stars are escaped unless ``escape=False``."""
+        if escape:
+            text = escape_gender_star(text)
         _display_markdown(text)
         return text
 
@@ -162,14 +181,12 @@ class Chapter:
         save_figure(fig, self.files_dir / ident)
         rel = f"{self.files_rel}/{ident}"
         links, table = self._data_block("Daten zur Abbildung", ident, data, decimals)
-        cap = caption.strip()
-        if source:
-            cap += f" Quelle: {source}"
+        cap = escape_gender_star(_with_source(caption, source))
         text = (
             f"![{cap}]({rel}.png){{#fig-{ident} fig-alt={_attr(alt.strip())}}}\n\n"
             f"::: {{.ib-data}}\n{links} · [SVG]({rel}.svg) · [PNG]({rel}.png)\n\n{table}\n:::\n"
         )
-        return self.md(text)
+        return self.md(text, escape=False)
 
     def table(
         self,
@@ -183,9 +200,7 @@ class Chapter:
     ) -> str:
         """A captioned, numbered table; ``data`` (default ``df``) also goes out as CSV/XLSX."""
         self._check_id(ident)
-        cap = caption.strip()
-        if source:
-            cap += f" Quelle: {source}"
+        cap = escape_gender_star(_with_source(caption, source))
         body = markdown_table(df, decimals)
         export = df if data is None else data
         base = self.files_dir / ident
@@ -196,4 +211,4 @@ class Chapter:
             f"{body}\n\n: {cap} {{#tbl-{ident}}}\n\n"
             f"::: {{.ib-data}}\nDaten zur Tabelle: [CSV]({rel}.csv) · [Excel]({rel}.xlsx)\n:::\n"
         )
-        return self.md(text)
+        return self.md(text, escape=False)
