@@ -280,8 +280,9 @@ def members(ags: str) -> tuple[str, ...]:
     return MEMBERS.get(ags, (ags,))
 
 
+@lru_cache(maxsize=None)
 def region_cells(ags: str, year: int, seed: int = DEFAULT_SEED) -> dict[tuple[str, str, str], int]:
-    """Population cells of a published region (sum over its units)."""
+    """Population cells of a published region (sum over its units); treat as read-only."""
     total: dict[tuple[str, str, str], int] = {}
     for unit in members(ags):
         for key, n in cells(unit, year, seed).items():
@@ -292,6 +293,11 @@ def region_cells(ags: str, year: int, seed: int = DEFAULT_SEED) -> dict[tuple[st
 def count(ags: str, year: int, *, ages: tuple[int, int] = (0, 200), sex: str | None = None,
           nat: str | None = None, seed: int = DEFAULT_SEED) -> int:
     """Population of a region or unit within an age range [lo, hi) (group bounds) on 31.12."""
+    return _count(ags, year, tuple(ages), sex, nat, seed)
+
+
+@lru_cache(maxsize=None)
+def _count(ags: str, year: int, ages: tuple[int, int], sex: str | None, nat: str | None, seed: int) -> int:
     lo, hi = ages
     n = 0
     for (age, s, na), v in region_cells(ags, year, seed).items():
