@@ -551,6 +551,13 @@ def prepare(edition, out_dir: Path) -> dict:
     out = Path(out_dir) / "districts"
     out.mkdir(parents=True, exist_ok=True)
     table, register = load_source(edition)
+    upto = table[table["year"] <= int(edition.year)]
+    if upto.empty:
+        raise InputError(
+            f"Die Daten nach Stadtbezirken beginnen erst nach dem Berichtsjahr {edition.year} "
+            f"(erster Stichtag: {table.sort_values('year')['period'].iloc[0]}).",
+            file=input_path(edition))
+    table = upto
     check = _city_check(edition, register) if register is not None else None
     table = suppress(table, cfg.min_count)
     target = out / "indicators.parquet"
@@ -616,3 +623,87 @@ def survey_by_district(estimates: pd.DataFrame, districts: list[District]) -> pd
     out = estimates.assign(bezirk=bezirk)
     return out[out["bezirk"].notna()].reset_index(drop=True)
 
+
+
+# --------------------------------------------------------------------------- chapter helpers
+
+
+def shown(value, flag, unit: str, decimals: int) -> str:
+    """A value as printed: German format, or its symbol (``.`` suppressed, ``-`` zero)."""
+    if pd.isna(value):
+        return "." if pd.isna(flag) else str(flag)
+    if not pd.isna(flag) and flag == "-":
+        return "–"
+    return fmt.value(value, unit, decimals)
+
+
+def overview_table(table: pd.DataFrame, districts: list[District], indicators: list[str],
+                   period: str | None = None) -> pd.DataFrame:
+    """One row per district (name linked to its profile) plus the city; key indicators as text."""
+    rows = {d.name: {"Stadtbezirk": f"[{d.name}](#{d.anchor})"} for d in districts}
+    rows[CITY_TOTAL] = {"Stadtbezirk": CITY_TOTAL}
+    for ind in ["bevoelkerung", *indicators]:
+        sel = latest(table, ind, period=period)
+        if sel.empty:
+            continue
+        head = sel["label"].iloc[0]
+        for r in sel.itertuples(index=False):
+            rows[r.bezirk][head] = shown(r.value, r.flag, r.unit, int(r.decimals))
+    return pd.DataFrame([rows[d.name] for d in districts] + [rows[CITY_TOTAL]])
+
+
+def profile_table(table: pd.DataFrame, district: str, indicators: list[str],
+                  period: str | None = None) -> pd.DataFrame:
+    """Key figures of one district next to the city, with the gap in percentage points."""
+    out = []
+    for ind in ["bevoelkerung", *indicators]:
+        sel = latest(table, ind, period=period).set_index("bezirk")
+        if sel.empty or district not in sel.index:
+            continue
+        d, c = sel.loc[district], sel.loc[CITY_TOTAL]
+        unit, dec = str(d["unit"]), int(d["decimals"])
+        if unit != "%":
+            gap = "x"  # not meaningful for counts
+        elif pd.isna(d["value"]) or pd.isna(c["value"]):
+            gap = "."
+        else:
+            gap = fmt.pp(d["value"] - c["value"], dec)
+        out.append({"Kennzahl": d["label"], district: shown(d["value"], d["flag"], unit, dec),
+                    CITY_TOTAL: shown(c["value"], c["flag"], unit, dec),
+                    "Abstand zur Gesamtstadt": gap})
+    return pd.DataFrame(out)
+
+
+def age_chart(table: pd.DataFrame, district: str, period: str | None = None):
+    """Small chart: age structure of a district (bars) against the city (markers).
+
+    Returns ``(figure, data)``; data has Altersgruppe, district and city shares (NaN where
+    suppressed) for the figure's data table.
+    """
+    import matplotlib.pyplot as plt
+
+    from .figures import GREY, PALETTE, german_axis
+
+    ages = table[table["indicator"] == "altersanteil"]
+    if period is None:
+        period = ages.sort_values("year")["period"].iloc[-1]
+    ages = ages[ages["period"] == period]
+    groups = list(dict.fromkeys(ages["group"]))
+    dv = ages[ages["bezirk"] == district].set_index("group")["value"].reindex(groups)
+    cv = ages[ages["bezirk"] == CITY_TOTAL].set_index("group")["value"].reindex(groups)
+    fig, ax = plt.subplots(figsize=(6.0, 0.32 * len(groups) + 1.0), layout="constrained")
+    y = np.arange(len(groups))[::-1]
+    ax.barh(y, dv.fillna(0).to_numpy(), color=PALETTE[0], height=0.6, label=district)
+    ax.plot(cv.to_numpy(), y, linestyle="none", marker="D", color=GREY, markersize=5,
+            label=f"{CITY_TOTAL} (Raute)")
+    for yi, v in zip(y, dv, strict=True):
+        ax.text((0 if pd.isna(v) else v) + 0.3, yi, "." if pd.isna(v) else fmt.percent(v, 1),
+                va="center", fontsize=8)
+    ax.set_yticks(y, groups)
+    ax.set_xlabel(f"Anteil an der Bevölkerung, {period}")
+    german_axis(ax, "x", 0, percent=True)
+    ax.set_xlim(0, max(dv.max(skipna=True), cv.max(skipna=True)) * 1.18)
+    ax.legend(loc="lower right", fontsize=8)
+    data = pd.DataFrame({"Altersgruppe": groups, district: dv.round(1).to_numpy(),
+                         CITY_TOTAL: cv.round(1).to_numpy()})
+    return fig, data

@@ -133,6 +133,8 @@ def read_geometry(path: str | Path, districts: list[District], *, number: str | 
     gdf = gdf[["bezirk", "bezirk_nr", "geometry"]].dissolve(by=["bezirk_nr", "bezirk"],
                                                              as_index=False)
     gdf = gdf.to_crs(PROJECTED_CRS).sort_values("bezirk_nr").reset_index(drop=True)
+    # 5 m is far below what a printed map shows; keeps SVG/PDF small and drawing fast
+    gdf["geometry"] = gdf.geometry.simplify(5.0, preserve_topology=True)
     return gdf[["bezirk", "bezirk_nr", "geometry"]]
 
 
@@ -196,13 +198,17 @@ def _palette(k: int) -> ListedColormap:
 
 
 def map_table(values: pd.DataFrame, unit: str, decimals: int) -> pd.DataFrame:
-    """The data table of a map: Bezirk, Wert (number, empty if suppressed), Zeichen, Anzeige."""
-    return pd.DataFrame({
+    """The data table of a map: Bezirk, Wert (NaN if suppressed), Anzeige as printed, and
+    Zeichen (the official symbol) only where some value has one (no blank cells)."""
+    out = pd.DataFrame({
         "Bezirk": values["bezirk"].astype(str).to_numpy(),
         "Wert": values["value"].round(decimals).to_numpy(),
         "Zeichen": values["flag"].astype("string").fillna("").to_numpy(),
         "Anzeige": [_fmt_value(v, unit, decimals) for v in values["value"]],
     })
+    if (out["Zeichen"] == "").all():
+        out = out.drop(columns="Zeichen")
+    return out
 
 
 def alt_text(values: pd.DataFrame, label: str, unit: str, decimals: int, period: str,
