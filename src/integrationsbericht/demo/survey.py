@@ -221,7 +221,7 @@ def generate_survey(seed: int, n: int = N_RESPONDENTS) -> dict[str, list]:
 
     # planted personal data and one HTML answer in open fields
     open_cols = ["f04_ort_vielfalt_warum", "f04_besser", "f05_diskr_text"]
-    picks = rng.choice(n, size=len(PERSONAL) * 3, replace=False)
+    picks = rng.choice(n, size=min(n, len(PERSONAL) * 3), replace=False)
     for k, idx in enumerate(picks):
         col = open_cols[k % len(open_cols)]
         text = PERSONAL[k % len(PERSONAL)]
@@ -250,10 +250,10 @@ def _cell(v) -> str:
     return str(int(v))
 
 
-def write_survey_demo(out_dir: Path, *, seed: int) -> list[Path]:
+def write_survey_demo(out_dir: Path, *, seed: int, n: int = N_RESPONDENTS) -> list[Path]:
     """Write ``out_dir/befragung/befragung.csv`` (+ ``befragung.yml`` and a notice); deterministic."""
     codebook = load_codebook(CODEBOOK)
-    cols = generate_survey(seed)
+    cols = generate_survey(seed, n)
     order = [c for c in codebook.columns]
     target = Path(out_dir) / "befragung"
     target.mkdir(parents=True, exist_ok=True)
