@@ -502,17 +502,28 @@ def official_population(edition, stichtag: str) -> tuple[float, str] | None:
 
 
 def _official_from_genesis(edition, stichtag: str) -> tuple[float, str] | None:
-    """Fallback: the population table of the raw GENESIS files (via the edition module)."""
-    from . import edition as edition_mod
+    """Fallback: the configured population table among the raw GENESIS files."""
+    from .sources.genesis import read_genesis
 
-    if not (Path(edition.data_dir) / "genesis").is_dir():
+    gdir = Path(edition.data_dir) / "genesis"
+    if not gdir.is_dir():
         return None
-    files = edition_mod._genesis_files(Path(edition.data_dir))
-    pop = edition_mod._population(files, edition.config)
-    sel = pop[(pop["ags"] == str(edition.ags)) & (pop["year"] == int(stichtag[-4:]))]
-    if sel.empty:
-        return None
-    return float(sel["value"].iloc[0]), f"GENESIS {edition.config.comparison.population_table}"
+    code = edition.config.comparison.population_table
+    for f in sorted(gdir.glob("*.csv")):
+        with open(f, "rb") as fh:
+            head = fh.readline().decode("latin-1")
+        if head.split(":", 1)[-1].strip().split(";")[0].strip() != code:
+            continue
+        df = read_genesis(f)
+        for col, val in edition.config.comparison.population_where.items():
+            if col in df.columns:
+                df = df[df[col] == val]
+        sel = df[(df["ags"] == str(edition.ags)) & (df["year"] == int(stichtag[-4:]))]
+        sel = sel.dropna(subset=["value"])
+        if sel.empty:
+            return None
+        return float(sel["value"].iloc[0]), f"GENESIS {code}"
+    return None
 
 
 def _city_check(edition, register: pd.DataFrame) -> dict | None:
