@@ -291,6 +291,17 @@ def test_quality_columns_hand_made():
     assert d["flag"].iloc[2] == "-"
 
 
+def test_two_row_dimensions():
+    d = read_genesis(BROKEN / "two_row_dimensions.csv")
+    assert list(d.columns) == [
+        "ags", "region", "period", "year", "value", "flag", "h1",
+        "rowdim", "rowdim2", "unit", "column", "quality", "line",
+    ]  # fmt: skip
+    m = d[(d.rowdim == "männlich") & (d.rowdim2 == "18 Jahre und mehr")]
+    assert m.set_index("h1")["value"].to_dict() == {"Deutsche": 116681.0, "Ausländer(innen)": 17367.0}
+    assert d.attrs["meta"]["copyright"] is None and d.attrs["meta"]["footnotes"] == []
+
+
 @pytest.mark.parametrize(
     "name, line, column, words",
     [
@@ -309,6 +320,12 @@ def test_quality_columns_hand_made():
         ("no_period.csv", 7, None, ["Kein Berichtszeitraum"]),
         ("header_in_data.csv", 8, 1, ["Kopfzeile", "mitten in den Datenzeilen"]),
         ("bad_quality_mark.csv", 7, "8 („weiblich“, Qualität)", ["Qualitätskennzeichen „ee“"]),
+        (
+            "duplicate_two_row_dimensions.csv",
+            10,
+            None,
+            ["Doppelte Datenzeile", "„weiblich | unter 18 Jahre“", "Zeile 9 und in Zeile 10"],
+        ),
     ],
 )
 def test_broken_files_give_clear_german_errors(name, line, column, words):

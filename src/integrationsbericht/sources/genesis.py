@@ -223,7 +223,7 @@ GENESIS_SCHEMA = pa.DataFrameSchema(
         "value": pa.Column("float64", nullable=True),
         "flag": pa.Column(str, pa.Check.isin(list(SYMBOLS)), nullable=True),
         r"^h\d+$": pa.Column(str, regex=True),
-        "rowdim": pa.Column(str, required=False),
+        r"^rowdim\d*$": pa.Column(str, regex=True, required=False),
         "unit": pa.Column(str, nullable=True),
         "column": pa.Column(str),
         "quality": pa.Column(str, pa.Check.str_matches(r"^[a-z]$"), nullable=True),
@@ -293,8 +293,8 @@ def validate_genesis(df: pd.DataFrame, file: str | Path | None = None) -> pd.Dat
 def read_genesis(path: str | Path) -> pd.DataFrame:
     """Read one GENESIS CSV export into a tidy table (one row per data cell).
 
-    Columns: ``ags, region, period, year, value, flag, h1…hN, [rowdim], unit, column, quality,
-    line``; ``df.attrs["meta"]`` holds ``code, title, unit, source, stand, footnotes, encoding,
+    Columns: ``ags, region, period, year, value, flag, h1…hN, [rowdim, [rowdim2, rowdim3]], unit,
+    column, quality, line``; ``df.attrs["meta"]`` holds ``code, title, unit, source, stand, footnotes, encoding,
     path`` (plus ``stand_time, variable, copyright, period_source, quality_columns``).
     Raises :class:`InputError` (German message with file/line/column) for anything it does not
     understand.
@@ -317,11 +317,11 @@ def read_genesis(path: str | Path) -> pd.DataFrame:
     state = "title"
     for rec in _records(lines[1:sep], start=2):
         cells = rec.cells
-        nonempty = [i for i, c in enumerate(cells) if c.strip()]
-        if not nonempty:
-            continue
         first = cells[0].strip()
-        if nonempty == [0]:
+        rest = "".join(cells[1:]).strip()  # any content after the first field?
+        if not first and not rest:
+            continue
+        if not rest:
             if _PERIOD_RE.match(first):
                 ctx = (first, rec.line)
                 period_lines.append(rec.line)
@@ -417,14 +417,13 @@ def read_genesis(path: str | Path) -> pd.DataFrame:
             column=1,
         )
     n_rowdim = n_lead - ags_col - 2
-    if n_rowdim not in (0, 1):
+    if not 0 <= n_rowdim <= 3:
         raise _err(
             path,
             f"Der Tabellenkopf hat {n_lead} führende leere Felder; zu den Datenzeilen passen "
-            f"{ags_col + 2} oder {ags_col + 3}.",
+            f"{ags_col + 2} bis {ags_col + 5} (Zeitraum, AGS, Region, bis zu drei Zeilenmerkmale).",
             line=header_rows[0].line,
         )
-    has_rowdim = n_rowdim == 1
 
     raw_header = [[c.strip() for c in h.cells[n_lead:]] for h in header_rows]
 
@@ -502,7 +501,7 @@ def read_genesis(path: str | Path) -> pd.DataFrame:
     lines_arr = np.fromiter((r.line for r in data_rows), dtype=np.int64, count=n_rows)
     ags = [r.cells[ags_col].strip() for r in data_rows]
     region = [r.cells[ags_col + 1].strip() for r in data_rows]
-    rowdim = [r.cells[ags_col + 2].strip() for r in data_rows] if has_rowdim else None
+    rowdims = [[r.cells[ags_col + 2 + k].strip() for r in data_rows] for k in range(n_rowdim)]
     for r, a in zip(data_rows, ags):
         if not _AGS_RE.match(a):
             raise _err(
@@ -535,7 +534,7 @@ def read_genesis(path: str | Path) -> pd.DataFrame:
         {
             "ags": ags,
             "period": row_period if row_period is not None else "",
-            "rowdim": rowdim if rowdim is not None else "",
+            "rowdim": [" | ".join(t) for t in zip(*rowdims)] if rowdims else "",
             "line": lines_arr,
         }
     )
@@ -588,8 +587,8 @@ def read_genesis(path: str | Path) -> pd.DataFrame:
                 "/ (nicht sicher genug) und ... (noch nicht vorhanden)."
             )
         raise _err(path, why, line=int(lines_arr[i]), column=column)
-    num = pd.to_numeric(s.where(is_num).str.replace(",", ".", regex=False), errors="raise")
-    value = np.where(is_num.to_numpy(), num.to_numpy(dtype=float), s.map(SYMBOLS).to_numpy(dtype=float))
+    num = s.where(is_num, "nan").str.replace(",", ".", regex=False).astype("float64")
+    value = np.where(is_num.to_numpy(), num.to_numpy(), s.map(SYMBOLS).to_numpy(dtype=float))
     flag = s.where(is_sym)
 
     if quality_layout:
@@ -618,34 +617,32 @@ def read_genesis(path: str | Path) -> pd.DataFrame:
         (u if u else table_unit) if unit_row is not None else table_unit
         for u in (unit_row if unit_row is not None else [None] * n_cols)
     ]
-    labels = [_col_label(header, j) for j in range(n_cols)]
+    labels_col = [_col_label(header, j) for j in range(n_cols)]
 
-    out: dict[str, object] = {
-        "ags": np.repeat(np.array(ags, dtype=object), n_cols),
-        "region": np.repeat(np.array(region, dtype=object), n_cols),
-    }
-    if period_row is not None:
-        period = np.tile(np.array(period_row, dtype=object), n_rows)
-    else:
-        period = np.repeat(np.array(row_period, dtype=object), n_cols)
-    out["period"] = period
-    period_s = pd.Series(period, dtype="str")
+    rep = np.repeat(np.arange(n_rows), n_cols)  # row index of every cell
+    til = np.tile(np.arange(n_cols), n_rows)  # column index of every cell
+
+    def by_row(labels: list[str]) -> pd.Series:
+        return pd.Series(pd.array(labels, dtype="str").take(rep))
+
+    def by_col(labels: list) -> pd.Series:
+        return pd.Series(pd.array(labels, dtype="str").take(til))
+
+    out: dict[str, object] = {"ags": by_row(ags), "region": by_row(region)}
+    period_s = by_col(period_row) if period_row is not None else by_row(row_period)
+    out["period"] = period_s
     out["year"] = period_s.str[-4:].astype("int64").to_numpy()
-    out["value"] = value
-    out["flag"] = flag.to_numpy()
+    out["value"] = value.astype("float64")
+    out["flag"] = flag.reset_index(drop=True)
     for k, h in enumerate(header, start=1):
-        out[f"h{k}"] = np.tile(np.array(h, dtype=object), n_rows)
-    if has_rowdim:
-        out["rowdim"] = np.repeat(np.array(rowdim, dtype=object), n_cols)
-    out["unit"] = np.tile(np.array(col_units, dtype=object), n_rows)
-    out["column"] = np.tile(np.array(labels, dtype=object), n_rows)
-    out["quality"] = quality.to_numpy()
-    out["line"] = np.repeat(lines_arr, n_cols)
+        out[f"h{k}"] = by_col(h)
+    for k, labels in enumerate(rowdims):
+        out["rowdim" if k == 0 else f"rowdim{k + 1}"] = by_row(labels)
+    out["unit"] = by_col(col_units)
+    out["column"] = by_col(labels_col)
+    out["quality"] = quality.reset_index(drop=True)
+    out["line"] = lines_arr[rep]
     df = pd.DataFrame(out)
-    for col in df.columns:
-        if col not in ("year", "value", "line"):
-            df[col] = df[col].astype("str")
-    df["value"] = df["value"].astype("float64")
 
     df.attrs["meta"] = {
         "code": code,
