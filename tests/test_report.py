@@ -40,6 +40,12 @@ def test_markdown_table_german_numbers_and_years():
     assert lines[3] == "| 2015 | 13,1 | 333.090 |"
 
 
+def test_formatted_number_columns_are_right_aligned():
+    df = pd.DataFrame({"Bezirk": ["Mitte", "Senne"], "Anteil unter 18 Jahren": ["13,1 %", "/"],
+                       "Einwohner": ["81.500", "(20)"]})
+    assert markdown_table(df).splitlines()[1] == "|:---|---:|---:|"
+
+
 def test_missing_values_get_a_symbol_not_a_blank():
     df = pd.DataFrame({"Region": ["A", "B"], "Wert": [1.5, float("nan")]})
     assert markdown_table(df).splitlines()[-1] == "| B | . |"

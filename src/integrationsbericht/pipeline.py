@@ -573,6 +573,24 @@ def build(
 
     with BuildLock(out):
         recover_output(out)
+        state_file = out.parent / f".{out.name}.state.json"
+        input_key = _input_key(
+            proj, config_path, data_dir, ags, year, renderer_name, formats, build_root, processed_root
+        )
+        if not force:
+            cached = _unchanged(state_file, input_key, out)
+            if cached is not None:
+                log("Keine Änderung an Daten, Kapiteln oder Vorlage: die Ausgabe ist aktuell.")
+                ed_cached, chapter_names = cached
+                return BuildResult(
+                    out=out,
+                    edition=ed_cached,
+                    chapters=chapter_names,
+                    executed=[],
+                    rendered=False,
+                    seconds=time.monotonic() - t0,
+                )
+        state_file.unlink(missing_ok=True)
         ed = resolve(
             config_path,
             data_dir=data_dir,
@@ -628,6 +646,19 @@ def build(
                 raise
             key_file.write_text(render_key)
             rendered = True
+        state_file.write_text(
+            json.dumps(
+                {
+                    "input_key": input_key,
+                    "render_key": render_key,
+                    "edition_config": str(stage / "_edition_config.yml"),
+                    "chapters": [c.name for c in chapters],
+                },
+                ensure_ascii=False,
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
     return BuildResult(
         out=out,
         edition=ed,
@@ -636,6 +667,44 @@ def build(
         rendered=rendered,
         seconds=time.monotonic() - t0,
     )
+
+
+def _input_key(proj, config_path, data_dir, ags, year, renderer, formats, build_root, processed_root) -> str:
+    """Everything a build depends on: code, project files, config, raw data and options."""
+    from .config import load_config
+
+    cfg = load_config(config_path)
+    ddir = Path(data_dir).resolve() if data_dir else resolve_path(cfg.data_dir, proj.root)
+    parts = [
+        code_fingerprint(),
+        sha256_tree(
+            [proj.quarto_file, proj.notebooks, proj.config_dir, proj.templates, proj.root / "report"],
+            proj.root,
+        ),
+        sha256_file(Path(config_path)),
+        sha256_tree([ddir], ddir) if ddir.is_dir() else "no-data",
+        json.dumps(
+            [str(ddir), ags, year, renderer, sorted(formats), str(build_root), str(processed_root)]
+        ),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _unchanged(state_file: Path, input_key: str, out: Path):
+    """(edition, chapter names) of the last build if nothing changed since, else ``None``."""
+    from .edition import load as load_edition
+
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+        marker = (out / ".integrationsbericht").read_text()
+    except (OSError, ValueError):
+        return None
+    if state.get("input_key") != input_key or marker != state.get("render_key"):
+        return None
+    try:
+        return load_edition(state["edition_config"]), list(state["chapters"])
+    except (ReportError, OSError, KeyError):
+        return None
 
 
 def check(

@@ -28,7 +28,14 @@ def escape_gender_star(text: str) -> str:
     """``"Bürger*innen"`` → ``"Bürger\\*innen"`` so Markdown shows the star."""
     return _GENDER_STAR_RE.sub(r"\\*", text)
 # Integer columns with these names are years or dates: printed as they are ("2015", not "2.015").
-_RAW_COLUMN_RE = re.compile(r"jahr|year|stichtag|periode|period|zeitraum", re.IGNORECASE)
+_RAW_COLUMN_RE = re.compile(
+    r"^(jahr|year|stichtag|periode|period|zeitraum|schuljahr|berichtsjahr)\b", re.IGNORECASE
+)
+# Cells that already hold a German-formatted number or an official symbol ("13,1 %",
+# "333.090", "+1,2 Pp.", "(12,0)", ".", "/") are right-aligned like numbers.
+_NUMBER_TEXT_RE = re.compile(
+    r"^\(?[+−\-±]?\d{1,3}(\.\d{3})*(,\d+)?\)?( ?(%|Pp\.|‰))?$|^[.\-–/x]$|^\.\.\.$"
+)
 
 
 def _display_markdown(text: str) -> None:
@@ -68,6 +75,9 @@ def markdown_table(df: pd.DataFrame, decimals: dict[str, int] | int | None = Non
     for col in df.columns:
         numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col])
         numeric = numeric or _RAW_COLUMN_RE.search(str(col)) is not None
+        if not numeric and (df[col].dtype == object or pd.api.types.is_string_dtype(df[col])):
+            values = [str(v).strip() for v in df[col].dropna()]
+            numeric = bool(values) and all(_NUMBER_TEXT_RE.match(v) for v in values)
         aligns.append("---:" if numeric else ":---")
     sep = "|" + "|".join(aligns) + "|"
     rows = []
