@@ -67,6 +67,7 @@ COLUMNS = [
     "group_label",
     "value",
     "unit",
+    "decimals",
     "flag",
     "numerator",
     "denominator",
@@ -318,9 +319,15 @@ def all_tables(catalogue=None) -> list[str]:
 @dataclass
 class _Table:
     code: str
-    df: pd.DataFrame  # filtered to the regions, label columns normalised
-    years: set[int]
-    labels: dict[str, set[str]]
+    n: int
+    ags: np.ndarray
+    year: np.ndarray
+    period: np.ndarray
+    value: np.ndarray
+    flag: np.ndarray
+    cols: dict[str, pd.Series]  # normalised label columns (filtered to the regions)
+    labels: dict[str, set[str]]  # every label of the whole table, per column
+    names: dict[str, str]
 
 
 def _index_tables(tables: dict[str, pd.DataFrame], regions: list[str]) -> dict[str, _Table]:
@@ -328,14 +335,25 @@ def _index_tables(tables: dict[str, pd.DataFrame], regions: list[str]) -> dict[s
     for key, df in tables.items():
         meta = getattr(df, "attrs", {}).get("meta") or {}
         code = str(meta.get("code") or key)
-        sub = df[df["ags"].astype(str).isin(regions)].copy()
+        sub = df[df["ags"].astype(str).isin(regions)].reset_index(drop=True)
         label_cols = [c for c in df.columns if re.fullmatch(r"h\d+", c) or c in ("rowdim", "column")]
-        labels = {}
-        for c in label_cols:
-            labels[c] = {_norm(v) for v in df[c].dropna().unique()}
-            sub[c] = sub[c].fillna("").map(_norm)
-        sub["ags"] = sub["ags"].astype(str)
-        out[code] = _Table(code=code, df=sub, years={int(y) for y in df["year"].unique()}, labels=labels)
+        labels = {c: {_norm(v) for v in df[c].dropna().unique()} for c in label_cols}
+        cols = {c: sub[c].astype(object).fillna("").map(_norm) for c in label_cols}
+        flag = sub["flag"].astype(object)
+        flag = flag.where(flag.notna(), None).to_numpy(dtype=object)
+        names = dict(zip(sub["ags"].astype(str), sub["region"].astype(str)))
+        out[code] = _Table(
+            code=code,
+            n=len(sub),
+            ags=sub["ags"].astype(str).to_numpy(dtype=object),
+            year=sub["year"].astype("int64").to_numpy(),
+            period=sub["period"].astype(str).to_numpy(dtype=object),
+            value=sub["value"].astype("float64").to_numpy(),
+            flag=flag,
+            cols=cols,
+            labels=labels,
+            names=names,
+        )
     return out
 
 
@@ -372,9 +390,20 @@ def _resolve(value, params: dict, table: str):
     return _PLACEHOLDER.sub(lambda mm: str(lookup(mm.group(1))), value)
 
 
-def _select(t: _Table, sel: dict, params: dict) -> pd.DataFrame:
-    """Sum the selected cells per (ags, year). Columns: ags, year, period, value, flag."""
-    mask = pd.Series(True, index=t.df.index)
+# Internal series: {(ags, year): (period, value, flag)}; NaN values always carry a symbol.
+Cell = tuple[str, float, str | None]
+
+
+def _nan_flag(*flags) -> str:
+    for f in flags:
+        if f and f != "-":
+            return f
+    return "."
+
+
+def _select(t: _Table, sel: dict, params: dict) -> dict[tuple[str, int], Cell]:
+    """Sum the selected cells per (ags, year)."""
+    mask = np.ones(t.n, dtype=bool)
     n_cells = 1
     for key, raw in sel.items():
         if key not in t.labels:
@@ -388,66 +417,66 @@ def _select(t: _Table, sel: dict, params: dict) -> pd.DataFrame:
                 f"Tabelle {t.code}: „{unknown[0]}“ kommt in Spalte {key} nicht vor (vorhanden: {have})"
             )
         n_cells *= len(set(wanted))
-        mask &= t.df[key].isin(wanted)
-    cells = t.df.loc[mask, ["ags", "year", "period", "value", "flag"]]
-    if cells.empty:
-        return pd.DataFrame(columns=["ags", "year", "period", "value", "flag", "_n"])
-    flag = cells["flag"].astype(object).where(cells["flag"].notna(), None)
-    cells = cells.assign(flag=flag, _dash=(flag == "-"))
-    g = cells.groupby(["ags", "year"], sort=True)
-    res = g.agg(
-        period=("period", "last"),
-        value=("value", "sum"),
-        _n=("value", "size"),
-        _nn=("value", "count"),
-        _dash=("_dash", "all"),
-    )
-    nan_cells = cells[cells["value"].isna()]
-    res["_nan_flag"] = nan_cells.groupby(["ags", "year"], sort=True)["flag"].first()
-    res = res.reset_index()
-    res.loc[res["_nn"] < res["_n"], "value"] = np.nan
-    res["flag"] = np.where(
-        res["value"].isna(), res["_nan_flag"].fillna("."), np.where(res["_dash"], "-", None)
-    )
-    # a region/year with fewer cells than selected: incomplete, not a number
-    short = res["_n"] < n_cells
-    res.loc[short, "value"] = np.nan
-    res.loc[short, "flag"] = "."
-    res["flag"] = res["flag"].astype(object).where(res["flag"].notna(), None)
-    return res[["ags", "year", "period", "value", "flag", "_n"]]
-
-
-def _combine(parts: list[tuple[float, pd.DataFrame]]) -> pd.DataFrame:
-    """Σ coef × part on (ags, year); NaN propagates with its flag."""
-    base = None
-    for coef, part in parts:
-        p = part[["ags", "year", "period", "value", "flag"]].rename(
-            columns={"value": "v", "flag": "f", "period": "p"}
-        )
-        if base is None:
-            base = p.assign(value=coef * p["v"], flag=p["f"], period=p["p"])[
-                ["ags", "year", "period", "value", "flag"]
-            ]
+        mask &= t.cols[key].isin(wanted).to_numpy()
+    acc: dict[tuple[str, int], list] = {}
+    for i in np.flatnonzero(mask):
+        k = (t.ags[i], int(t.year[i]))
+        v, f = float(t.value[i]), t.flag[i]
+        a = acc.get(k)
+        if a is None:
+            # period, sum, n, nan flag, all "-"
+            acc[k] = [t.period[i], 0.0 if math.isnan(v) else v, 1, f if math.isnan(v) else None, f == "-"]
+            if math.isnan(v):
+                acc[k][1] = math.nan
             continue
-        m = base.merge(p, on=["ags", "year"], how="outer")
-        value = m["value"] + coef * m["v"]
-        dash = (m["flag"] == "-") & (m["f"] == "-")
-        nanflag = m["flag"].where(m["value"].isna() & m["flag"].notna() & (m["flag"] != "-"))
-        nanflag = nanflag.fillna(m["f"].where(m["v"].isna() & m["f"].notna() & (m["f"] != "-")))
-        flag = np.where(value.isna(), nanflag.fillna("."), np.where(dash, "-", None))
-        base = pd.DataFrame(
-            {
-                "ags": m["ags"],
-                "year": m["year"],
-                "period": m["period"].fillna(m["p"]),
-                "value": value,
-                "flag": pd.Series(flag, dtype=object).where(pd.notna(flag), None),
-            }
-        )
-    return base
+        a[0] = t.period[i]
+        a[1] = a[1] + v
+        a[2] += 1
+        if math.isnan(v) and a[3] is None:
+            a[3] = f
+        a[4] = a[4] and f == "-"
+    out: dict[tuple[str, int], Cell] = {}
+    for k, (period, total, n, nflag, dash) in acc.items():
+        if n < n_cells:  # a cell is missing for this region/year: incomplete, no number
+            out[k] = (period, math.nan, ".")
+        elif math.isnan(total):
+            out[k] = (period, math.nan, _nan_flag(nflag))
+        else:
+            out[k] = (period, total, "-" if dash else None)
+    return out
 
 
-def _eval_source(src: Source, t: _Table, params: dict) -> pd.DataFrame:
+def _combine(parts: list[tuple[float, dict]]) -> dict[tuple[str, int], Cell]:
+    """Σ coef × part per (ags, year); a key missing in one part gives NaN with ``.``."""
+    if len(parts) == 1 and parts[0][0] == 1.0:
+        return dict(parts[0][1])
+    keys = sorted(set().union(*(p.keys() for _, p in parts)))
+    out: dict[tuple[str, int], Cell] = {}
+    for k in keys:
+        period = None
+        total = 0.0
+        flags = []
+        dash = True
+        missing = False
+        for coef, part in parts:
+            c = part.get(k)
+            if c is None:
+                missing = True
+                continue
+            period = period or c[0]
+            total += coef * c[1]
+            flags.append(c[2])
+            dash = dash and c[2] == "-"
+        if missing:
+            out[k] = (period, math.nan, ".")
+        elif math.isnan(total):
+            out[k] = (period, math.nan, _nan_flag(*flags))
+        else:
+            out[k] = (period, total, "-" if dash else None)
+    return out
+
+
+def _eval_source(src: Source, t: _Table, params: dict) -> dict[tuple[str, int], Cell]:
     wheres = src.where if isinstance(src.where, list) else [src.where]
     parts = [(1.0, _select(t, w, params)) for w in wheres]
     if src.minus:
@@ -456,36 +485,41 @@ def _eval_source(src: Source, t: _Table, params: dict) -> pd.DataFrame:
             merged = {**(wheres[0] if len(wheres) == 1 else {}), **m}
             parts.append((-1.0, _select(t, merged, params)))
     res = _combine(parts)
-    res = res[res["year"].map(src.covers)]
-    if src.lag:
-        res = res.assign(year=res["year"] - src.lag)
-    return res
+    return {(a, y - src.lag): c for (a, y), c in res.items() if src.covers(y)}
+
+
+@dataclass
+class _Series:
+    cells: dict[tuple[str, int], Cell]
+    src: dict[tuple[str, int], int]  # index of the source used
+    table: dict[tuple[str, int], str]
 
 
 def _eval_series(
-    sources: list[Source], tabs: dict[str, _Table], params: dict, problems: list[str]
-) -> pd.DataFrame | None:
+    sources: list[Source], tabs: dict[str, _Table], params: dict, missing: list[str]
+) -> _Series | None:
     """The series of one numerator/denominator: per year the first source that has it."""
-    frames = []
-    missing = []
+    year_src: dict[int, int] = {}
+    evaluated: dict[int, dict] = {}
     for k, src in enumerate(sources):
         t = tabs.get(src.table)
         if t is None:
             missing.append(src.table)
             continue
         part = _eval_source(src, t, params)
-        if part.empty:
-            continue
-        frames.append(part.assign(_src=k, _table=src.table))
-    if missing:
-        problems.extend(missing)
-    if not frames:
+        evaluated[k] = part
+        for _, y in part:
+            year_src.setdefault(y, k)
+    if not year_src:
         return None
-    allp = pd.concat(frames, ignore_index=True)
-    # per year, the first source (in catalogue order) that has data for that year
-    first = allp.groupby("year")["_src"].min().rename("_use")
-    allp = allp.merge(first, left_on="year", right_index=True)
-    return allp[allp["_src"] == allp["_use"]].drop(columns="_use").reset_index(drop=True)
+    cells, srcs, tables = {}, {}, {}
+    for k, part in evaluated.items():
+        for key, c in part.items():
+            if year_src[key[1]] == k:
+                cells[key] = c
+                srcs[key] = k
+                tables[key] = sources[k].table
+    return _Series(cells, srcs, tables)
 
 
 # --------------------------------------------------------------------------- compute
@@ -529,6 +563,15 @@ def availability(catalogue, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 ok = False
             if den and not any(s.table in present for s in den):
                 ok = False
+        if not ok:
+            message = _missing_message(ind, missing)
+        elif missing:
+            message = (
+                f"Indikator „{ind.title}“: Für einen Teil der Zeitreihe fehlen die Tabellen "
+                f"{', '.join(missing)}."
+            )
+        else:
+            message = ""
         rows.append(
             {
                 "indicator": ind.id,
@@ -537,85 +580,90 @@ def availability(catalogue, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 "tables": ", ".join(codes),
                 "missing": ", ".join(missing),
                 "available": ok,
-                "message": _missing_message(ind, missing) if not ok else (
-                    f"Indikator „{ind.title}“: Für einen Teil der Zeitreihe fehlen die Tabellen "
-                    f"{', '.join(missing)}." if missing else ""
-                ),
+                "message": message,
             }
         )
     return pd.DataFrame(rows)
 
 
-def _group_frame(ind: Indicator, gname: str, tabs, problems) -> pd.DataFrame | None:
-    g = ind.groups[gname]
-    num_src, den_src = ind.group_sources(gname)
-    missing: list[str] = []
-    num = _eval_series(num_src, tabs, g.params, missing)
-    den = _eval_series(den_src, tabs, g.params, missing) if den_src else None
-    if num is None or (den_src and den is None):
-        if missing:
-            problems.append(_missing_message(ind, missing))
+@dataclass
+class _GroupData:
+    num: _Series
+    den: _Series | None
+
+
+def _combine_series(combine: dict[str, float], base: dict[str, _GroupData], which: str) -> _Series | None:
+    parts = []
+    for k, c in combine.items():
+        s = getattr(base[k], which)
+        if s is None:
+            return None
+        parts.append((c, s.cells))
+    first = getattr(base[next(iter(combine))], which)
+    cells = _combine(parts)
+    return _Series(cells, {k: first.src.get(k, -1) for k in cells}, {k: first.table.get(k) for k in cells})
+
+
+def _rows(ind: Indicator, gname: str, data: _GroupData, num_src, den_src) -> list[dict]:
+    """Indicator values of one group (sorted by region, year), with series breaks."""
+    has_den = data.den is not None
+    keys = sorted(k for k in data.num.cells if not has_den or k in data.den.cells)
+    rows = []
+    prev: dict[str, tuple[int, int]] = {}
+    for key in keys:
+        ags, year = key
+        period, n, nflag = data.num.cells[key]
+        if has_den:
+            _, d, dflag = data.den.cells[key]
+            if math.isnan(n):
+                value, flag = math.nan, _nan_flag(nflag)
+            elif math.isnan(d):
+                value, flag = math.nan, _nan_flag(dflag)
+            elif d == 0:
+                value, flag = math.nan, "x"
+            else:
+                value, flag = n / d * ind.multiplier, ("-" if nflag == "-" else None)
         else:
-            problems.append(
-                f"Indikator „{ind.title}“ ({ind.id}), Gruppe {gname}: Die Tabellen enthalten "
-                "keine Werte für die gewählten Regionen und Zeiträume."
-            )
-        return None
-    num = num.rename(columns={"value": "num", "flag": "num_flag", "_src": "num_src", "_table": "num_table"})
-    if den is not None:
-        den = den.rename(
-            columns={"value": "den", "flag": "den_flag", "_src": "den_src", "_table": "den_table", "period": "den_period"}
+            d, dflag = math.nan, None
+            value = n * ind.multiplier
+            flag = _nan_flag(nflag) if math.isnan(n) else ("-" if nflag == "-" else None)
+        ns = data.num.src.get(key, -1)
+        ds = data.den.src.get(key, -1) if has_den else -1
+        note = ""
+        brk = False
+        p = prev.get(ags)
+        if p is not None and p != (ns, ds):
+            brk = True
+            texts = []
+            if ns != p[0] and 0 <= ns < len(num_src):
+                s = num_src[ns]
+                prev_table = num_src[p[0]].table if 0 <= p[0] < len(num_src) else "?"
+                texts.append(s.note or f"ab {year} aus Tabelle {s.table} (vorher {prev_table})")
+            if has_den and ds != p[1] and den_src and 0 <= ds < len(den_src):
+                s = den_src[ds]
+                texts.append(s.note or f"Bezugsgröße ab {year} aus Tabelle {s.table}")
+            note = "Reihenbruch: " + "; ".join(dict.fromkeys(texts)) if texts else "Reihenbruch"
+        prev[ags] = (ns, ds)
+        tabs_used = [data.num.table.get(key)]
+        if has_den and data.den.table.get(key) not in tabs_used:
+            tabs_used.append(data.den.table.get(key))
+        rows.append(
+            {
+                "ags": ags,
+                "year": year,
+                "period": period,
+                "group": gname,
+                "value": value,
+                "flag": flag,
+                "unit": ind.unit,
+                "numerator": n,
+                "denominator": d if has_den else math.nan,
+                "break": brk,
+                "note": note,
+                "source": " + ".join(t for t in tabs_used if t),
+            }
         )
-        df = num.merge(den, on=["ags", "year"], how="inner")
-    else:
-        df = num.assign(den=np.nan, den_flag=None, den_src=-1, den_table=None)
-    return df
-
-
-def _finish_values(ind: Indicator, df: pd.DataFrame, has_den: bool) -> pd.DataFrame:
-    if has_den:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            value = df["num"] / df["den"] * ind.multiplier
-        zero_den = df["den"] == 0
-        value = value.where(~zero_den)
-    else:
-        value = df["num"] * ind.multiplier
-    flag = np.where(
-        value.isna(),
-        np.where(
-            df["num"].isna(),
-            df["num_flag"].fillna("."),
-            np.where(df["den"] == 0, "x", df["den_flag"].fillna(".") if has_den else "."),
-        ),
-        np.where(df["num_flag"] == "-", "-", None),
-    )
-    return df.assign(value=value, flag=pd.Series(flag, index=df.index, dtype=object).where(pd.notna(flag), None))
-
-
-def _breaks(ind: Indicator, gname: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Mark the first year of every new source combination per region."""
-    num_src, den_src = ind.group_sources(gname)
-    df = df.sort_values(["ags", "year"]).copy()
-    key = df["num_src"].astype(int).astype(str) + "/" + df["den_src"].astype(int).astype(str)
-    prev = key.groupby(df["ags"]).shift(1)
-    brk = prev.notna() & (prev != key)
-    notes = []
-    for is_brk, ns, ds, year, pk in zip(brk, df["num_src"], df["den_src"], df["year"], prev):
-        if not is_brk:
-            notes.append("")
-            continue
-        texts = []
-        pn, pd_ = (int(x) for x in str(pk).split("/"))
-        if int(ns) != pn:
-            s = num_src[int(ns)]
-            texts.append(s.note or f"ab {year} aus Tabelle {s.table} (vorher {num_src[pn].table})")
-        if den_src and int(ds) != pd_ and int(ds) >= 0:
-            s = den_src[int(ds)]
-            texts.append(s.note or f"Bezugsgröße ab {year} aus Tabelle {s.table}")
-        notes.append("Reihenbruch: " + "; ".join(dict.fromkeys(texts)))
-    df["break"] = brk.to_numpy()
-    df["note"] = notes
-    return df
+    return rows
 
 
 def compute(
@@ -638,7 +686,7 @@ def compute(
     tabs = _index_tables(tables, regions)
     names: dict[str, str] = {}
     for t in tabs.values():
-        for a, r in t.df[["ags", "region"]].drop_duplicates("ags").itertuples(index=False):
+        for a, r in t.names.items():
             names.setdefault(a, _short_name(r))
     problems: list[str] = []
     frames = []
@@ -646,12 +694,13 @@ def compute(
         if indicators is not None and ind.id not in indicators:
             continue
         try:
-            per_group = _compute_indicator(ind, tabs, problems)
+            rows = _compute_indicator(ind, tabs, problems)
         except _Problem as exc:
             problems.append(f"Indikator „{ind.title}“ ({ind.id}): {exc}")
             continue
-        if per_group is None or per_group.empty:
+        if not rows:
             continue
+        per_group = pd.DataFrame(rows)
         per_group = per_group[per_group["year"] <= year]
         if per_group.empty:
             problems.append(
@@ -664,6 +713,7 @@ def compute(
             indicator=ind.id,
             label=ind.display_label,
             field=ind.field,
+            decimals=ind.decimals,
             group_label=per_group["group"].map(lambda g: cat.group_label(ind, g)),
         ))
     for p in dict.fromkeys(problems):
@@ -689,77 +739,47 @@ def _short_name(region: str) -> str:
         return region.split(",")[0].strip()
 
 
-def _compute_indicator(ind: Indicator, tabs, problems) -> pd.DataFrame | None:
-    base: dict[str, pd.DataFrame] = {}
+def _compute_indicator(ind: Indicator, tabs, problems) -> list[dict]:
+    base: dict[str, _GroupData] = {}
     local: list[str] = []
     for gname, g in ind.groups.items():
         if g.combine:
             continue
-        df = _group_frame(ind, gname, tabs, local)
-        if df is not None:
-            base[gname] = df
-    if not base:
-        problems.extend(local[:1] if local else [])
-        return None
+        num_src, den_src = ind.group_sources(gname)
+        missing: list[str] = []
+        num = _eval_series(num_src, tabs, g.params, missing)
+        den = _eval_series(den_src, tabs, g.params, missing) if den_src else None
+        if num is None or (den_src and den is None):
+            if missing:
+                local.append(_missing_message(ind, missing))
+            else:
+                local.append(
+                    f"Indikator „{ind.title}“ ({ind.id}), Gruppe {gname}: Die Tabellen enthalten "
+                    "keine Werte für die gewählten Regionen und Zeiträume."
+                )
+            continue
+        base[gname] = _GroupData(num, den)
     for m in local:
         if m not in problems:
             problems.append(m)
-    frames = []
+    rows: list[dict] = []
     for gname, g in ind.groups.items():
         if g.combine:
             if not all(k in base for k in g.combine):
                 continue
-            df = _combined_group(g.combine, base)
+            ref = next(iter(g.combine))
+            ref_data = base[ref]
+            num = _combine_series(g.combine, base, "num")
+            den = _combine_series(g.combine, base, "den") if ref_data.den is not None else None
+            data = _GroupData(num, den)
+            num_src, den_src = ind.group_sources(ref)
+        elif gname in base:
+            data = base[gname]
+            num_src, den_src = ind.group_sources(gname)
         else:
-            df = base[gname]
-        _, den_src = ind.group_sources(gname) if not g.combine else (None, ind.denominator)
-        has_den = bool(den_src) if not g.combine else bool(
-            ind.group_sources(next(iter(g.combine)))[1]
-        )
-        df = _finish_values(ind, df, has_den)
-        ref = next(iter(g.combine)) if g.combine else gname
-        df = _breaks(ind, ref, df)
-        df = df.assign(
-            group=gname,
-            unit=ind.unit,
-            numerator=df["num"],
-            denominator=df["den"] if has_den else np.nan,
-            source=_source_text(df),
-        )
-        frames.append(df)
-    if not frames:
-        return None
-    return pd.concat(frames, ignore_index=True)
-
-
-def _combined_group(combine: dict[str, float], base: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    keys = list(combine)
-    first = base[keys[0]]
-    num = _combine([(c, base[k][["ags", "year", "period", "num", "num_flag"]].rename(
-        columns={"num": "value", "num_flag": "flag"})) for k, c in combine.items()])
-    has_den = first["den"].notna().any() or first["den_flag"].notna().any()
-    if has_den:
-        den = _combine([(c, base[k][["ags", "year", "period", "den", "den_flag"]].rename(
-            columns={"den": "value", "den_flag": "flag"})) for k, c in combine.items()])
-        den = den.rename(columns={"value": "den", "flag": "den_flag"}).drop(columns="period")
-    else:
-        den = first[["ags", "year"]].assign(den=np.nan, den_flag=None)
-    num = num.rename(columns={"value": "num", "flag": "num_flag"})
-    df = num.merge(den, on=["ags", "year"], how="inner")
-    meta = first[["ags", "year", "num_src", "den_src", "num_table", "den_table"]]
-    return df.merge(meta, on=["ags", "year"], how="left")
-
-
-def _source_text(df: pd.DataFrame) -> pd.Series:
-    num = df["num_table"].astype(object)
-    den = df["den_table"].astype(object) if "den_table" in df else pd.Series(None, index=df.index)
-    out = []
-    for n, d in zip(num, den):
-        parts = [str(n)] if isinstance(n, str) else []
-        if isinstance(d, str) and d not in parts:
-            parts.append(d)
-        out.append(" + ".join(parts))
-    return pd.Series(out, index=df.index, dtype=object)
+            continue
+        rows.extend(_rows(ind, gname, data, num_src, den_src))
+    return rows
 
 
 def _complete_regions(df: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
@@ -958,13 +978,19 @@ def _fmt_num(x, decimals: int) -> str:
 def export_frame(df: pd.DataFrame, catalogue=None) -> pd.DataFrame:
     """The download table: values as fixed-precision text (decimals of the catalogue + 2 for
     computed ratios), empty where not available (the symbol is in ``flag``)."""
-    cat = _as_catalogue(catalogue)
-    prec = {}
-    for ind in cat.indicators:
-        prec[ind.id] = ind.decimals + (2 if (ind.denominator or ind.multiplier != 1) else 0)
+    prec: dict[str, int] = {}
+    if catalogue is not None:
+        for ind in _as_catalogue(catalogue).indicators:
+            prec[ind.id] = ind.decimals + (2 if (ind.denominator or ind.multiplier != 1) else 0)
     out = df.copy()
+    if not prec:
+        # from the table itself: published decimals, +2 for computed ratios
+        computed = out["denominator"].notna() | (out["unit"] == GAP_UNIT)
+        digits = out["decimals"].fillna(2).astype(int) + np.where(computed, 2, 0)
+        key = out["indicator"]
+        prec = dict(pd.Series(digits.to_numpy(), index=key.to_numpy()).groupby(level=0).max())
     for c in ("value", "change_1y", "change_5y", "change_10y"):
-        out[c] = [_fmt_num(v, prec.get(i, 4)) for v, i in zip(out[c], out["indicator"])]
+        out[c] = [_fmt_num(v, int(prec.get(i, 4))) for v, i in zip(out[c], out["indicator"])]
     out["break"] = out["break"].map(lambda b: "ja" if b else "")
     out = out.sort_values(["indicator", "ags", "group", "year"], kind="stable")
     cols = [c for c in EXPORT_COLUMNS if c in out.columns]
