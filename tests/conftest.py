@@ -23,3 +23,33 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def shared_book(shared_data, tmp_path_factory):
+    """The Bielefeld 2015 edition built once per test session from ../shared/data (pandoc)."""
+    from integrationsbericht.pipeline import build
+
+    tmp = tmp_path_factory.mktemp("shared-book")
+    return build(
+        data_dir=shared_data,
+        year=2015,
+        renderer="pandoc",
+        out=tmp / "_book",
+        build_root=tmp / "build",
+        processed_root=tmp / "processed",
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_book(tmp_path_factory):
+    """The default demo edition (Bielefeld 2025, demo data) built once per session (pandoc)."""
+    from integrationsbericht.pipeline import build
+
+    tmp = tmp_path_factory.mktemp("demo-book")
+    return build(
+        renderer="pandoc",
+        out=tmp / "_book",
+        build_root=tmp / "build",
+        processed_root=tmp / "processed",
+    )

@@ -18,8 +18,6 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from integrationsbericht.pipeline import build
-
 pytestmark = pytest.mark.e2e
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -53,28 +51,13 @@ def _indicator_rows(out: Path) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def shared_build(shared_data, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("shared")
-    result = build(
-        data_dir=shared_data,
-        year=2015,
-        renderer="pandoc",
-        out=tmp / "_book",
-        build_root=tmp / "build",
-        processed_root=tmp / "processed",
-    )
-    return result
+def shared_build(shared_book):
+    return shared_book
 
 
 @pytest.fixture(scope="module")
-def demo_build(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("demo")
-    return build(
-        renderer="pandoc",
-        out=tmp / "_book",
-        build_root=tmp / "build",
-        processed_root=tmp / "processed",
-    )
+def demo_build(demo_book):
+    return demo_book
 
 
 def test_shared_build_outputs(shared_build):
