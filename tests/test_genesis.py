@@ -363,3 +363,29 @@ def test_schema_rejects_a_wrong_value_for_a_symbol():
         validate_genesis(bad, "x.csv")
     assert info.value.line == 10
     assert "Zeichen „-“ muss den Wert 0 haben" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["crlf", "bom", "blank_line", "latin1"],
+)
+def test_harmless_variants_read_the_same(tmp_path, variant):
+    raw = (BROKEN / "valid_mini.csv").read_bytes()
+    if variant == "crlf":
+        raw = raw.replace(b"\n", b"\r\n")
+    elif variant == "bom":
+        raw = b"\xef\xbb\xbf" + raw
+    elif variant == "blank_line":
+        raw = raw.replace(b"31.12.2015;05;", b"\n31.12.2015;05;", 1)
+    else:
+        raw = raw.decode("utf-8").encode("iso-8859-1")
+    p = tmp_path / "variante.csv"
+    p.write_bytes(raw)
+    ref = read_genesis(BROKEN / "valid_mini.csv")
+    got = read_genesis(p)
+    cols = ["ags", "region", "period", "value", "flag", "h1", "unit"]
+    pd.testing.assert_frame_equal(got[cols], ref[cols])
+    assert got.attrs["meta"]["encoding"] == ("ISO-8859-1" if variant == "latin1" else "UTF-8")
+    assert got.attrs["meta"]["title"] == ref.attrs["meta"]["title"]
+    if variant == "blank_line":
+        assert got["line"].tolist() == [7, 7, 9, 9, 10, 10, 11, 11]

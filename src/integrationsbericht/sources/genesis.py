@@ -317,6 +317,8 @@ def read_genesis(path: str | Path) -> pd.DataFrame:
     state = "title"
     for rec in _records(lines[1:sep], start=2):
         cells = rec.cells
+        if not cells:  # empty line
+            continue
         first = cells[0].strip()
         rest = "".join(cells[1:]).strip()  # any content after the first field?
         if not first and not rest:
