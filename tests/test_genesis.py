@@ -389,3 +389,25 @@ def test_harmless_variants_read_the_same(tmp_path, variant):
     assert got.attrs["meta"]["title"] == ref.attrs["meta"]["title"]
     if variant == "blank_line":
         assert got["line"].tolist() == [7, 7, 9, 9, 10, 10, 11, 11]
+
+
+@pytest.mark.shared
+def test_quick_region_scan_agrees_with_reader(shared_data, tables):
+    from integrationsbericht.sources.genesis import _quick_regions
+
+    for rel in ALL_FILES:
+        df = tables(rel)
+        found, stand = _quick_regions(shared_data / rel)
+        expected = dict(df[["ags", "region"]].drop_duplicates("ags").itertuples(index=False))
+        assert found == expected, rel
+        assert stand == df.attrs["meta"]["stand"]
+
+
+def test_scan_regions_reports_broken_files():
+    with pytest.raises(InputError, match="Fußzeile ist unvollständig"):
+        scan_regions([BROKEN / "truncated_footer.csv"])
+    with pytest.raises(InputError, match="kein GENESIS-Export"):
+        scan_regions([BROKEN / "not_genesis.csv"])
+    both = scan_regions([BROKEN / "valid_mini.csv"], validate=True)
+    assert both["ags"].tolist() == ["05", "05711", "05754", "DG"]
+    assert both.set_index("ags").loc["05754", "kind"] == "Kreis"

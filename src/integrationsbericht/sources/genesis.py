@@ -712,18 +712,60 @@ def region_level(ags: str) -> str:
     return {2: "land", 3: "regierungsbezirk", 5: "kreis"}.get(len(ags), "gemeinde")
 
 
-def scan_regions(paths: Iterable[str | Path]) -> pd.DataFrame:
+def _quick_regions(path: Path) -> tuple[dict[str, str], str]:
+    """Regions (AGS → name) and ``Stand`` of an export by a light line scan.
+
+    Gives the same regions as ``read_genesis`` for a well-formed file; anything unusual (no
+    GENESIS first line, no footer, no ``Stand:``) falls back to the full reader so that the user
+    gets its precise error message.
+    """
+    text, _enc = _decode(path)
+    lines = text.split("\n")
+    if not _CODE_RE.match(lines[0].split(";")[0]):
+        read_genesis(path)  # raises the precise error
+    regions: dict[str, str] = {}
+    stand = None
+    in_footer = False
+    for line in lines[1:]:
+        if in_footer:
+            m = _STAND_RE.match(line)
+            if m:
+                stand = m.group(1)
+                break
+            continue
+        if line.startswith(_FOOTER_SEP):
+            in_footer = True
+            continue
+        cells = line.split(";", 3)
+        if len(cells) >= 2 and _AGS_RE.match(cells[0]):
+            regions.setdefault(cells[0], cells[1].strip())
+        elif len(cells) >= 3 and _AGS_RE.match(cells[1]) and _PERIOD_RE.match(cells[0]):
+            regions.setdefault(cells[1], cells[2].strip())
+    if stand is None or not regions:
+        read_genesis(path)  # raises the precise error (truncated file, no data …)
+        raise _err(path, "Die Datei enthält keine Regionen.")  # pragma: no cover
+    return regions, stand
+
+
+def scan_regions(paths: Iterable[str | Path], *, validate: bool = False) -> pd.DataFrame:
     """One row per region (AGS) found in the given GENESIS files.
 
     Columns ``ags, region, name, level, kind``. Where spellings differ between files, the one
-    from the file with the newest ``Stand:`` wins.
+    from the file with the newest ``Stand:`` wins. By default the files are only scanned
+    (fast); ``validate=True`` reads each one completely with :func:`read_genesis`.
     """
     frames = []
     for p in paths:
-        df = read_genesis(p)
-        stand = pd.to_datetime(df.attrs["meta"]["stand"], format="%d.%m.%Y")
-        regs = df[["ags", "region"]].drop_duplicates().assign(_stand=stand)
-        frames.append(regs)
+        p = Path(p)
+        if validate:
+            df = read_genesis(p)
+            regs = df[["ags", "region"]].drop_duplicates()
+            stand_text = df.attrs["meta"]["stand"]
+        else:
+            found, stand_text = _quick_regions(p)
+            regs = pd.DataFrame({"ags": list(found), "region": list(found.values())})
+        stand = pd.to_datetime(stand_text, format="%d.%m.%Y")
+        frames.append(regs.assign(_stand=stand))
     if not frames:
         return pd.DataFrame(
             {c: pd.Series(dtype="str") for c in ("ags", "region", "name", "level", "kind")}
