@@ -19,7 +19,7 @@ GROUP_WORDS = {
 }
 
 
-def notices(ch, res) -> None:
+def notices(ch, res, reading_aid: bool = True) -> None:
     """Demo and weighting notices plus the reading aid; call once after the heading."""
     d = res.diagnostics
     if d.get("demo"):
@@ -31,6 +31,8 @@ def notices(ch, res) -> None:
                    "Für diese Ausgabe lag kein Registerauszug vor. Die Ergebnisse sind deshalb nicht an "
                    "die Bevölkerungsstruktur angepasst (ungewichtet) und können von ihr abweichen.")
     th = res.thresholds
+    if not reading_aid:
+        return
     ch.md(
         f"Alle Anteile sind {'gewichtet' if res.weighted else 'ungewichtet'} und beziehen sich auf "
         f"die Befragten, die die jeweilige Frage beantwortet haben; *n* ist die ungewichtete Zahl "

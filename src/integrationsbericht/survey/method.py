@@ -52,8 +52,8 @@ def weighting_text(res) -> str:
         f"Bevölkerung ab 18 Jahren laut Melderegister zum {w.get('stichtag')} entspricht "
         f"({fmt.number(w.get('population'))} Personen). Verfahren: Raking (iterative proportionale "
         "Anpassung) mit dem Python-Paket ipfn; die Randverteilungen werden auf mindestens sechs "
-        f"Nachkommastellen genau getroffen (größte Abweichung: {fmt.number(w['max_margin_deviation'] * 100, 6)} "
-        "Prozentpunkte). Die Gewichte sind auf einen Mittelwert von 1 normiert.\n\n"
+        f"Nachkommastellen genau getroffen (größte Abweichung: {_deviation(w['max_margin_deviation'])}). "
+        "Die Gewichte sind auf einen Mittelwert von 1 normiert.\n\n"
         f"Kennzahlen der Gewichtung: Die Gewichte reichen von {fmt.number(w['w_min'], 2)} bis "
         f"{fmt.number(w['w_max'], 2)} (Verhältnis größtes zu kleinstem Gewicht: {fmt.number(w['w_ratio'], 1)}). "
         f"Der Designeffekt der Gewichtung nach Kish beträgt {fmt.number(w['deff'], 2)}; die effektive "
@@ -65,6 +65,13 @@ def weighting_text(res) -> str:
                 "Gewichtungsmerkmale nichts angegeben. Das Melderegister weist diese Gruppen nicht aus; sie "
                 "gehen mit dem Gewicht 1 in alle Ergebnisse ein.")
     return txt
+
+
+def _deviation(dev: float) -> str:
+    pp = dev * 100
+    if pp < 1e-6:
+        return "weniger als 0,000001 Prozentpunkte"
+    return f"{fmt.number(pp, 6)} Prozentpunkte"
 
 
 def margins_table(res) -> tuple[pd.DataFrame, pd.DataFrame] | None:
