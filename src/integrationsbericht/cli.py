@@ -24,7 +24,7 @@ class _GermanParser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs):
         kwargs["add_help"] = False
         super().__init__(*args, **kwargs)
-        self._positionals.title = "Befehle"
+        self._positionals.title = "Angaben"
         self._optionals.title = "Optionen"
         self.add_argument("-h", "--help", action="help", help="diese Hilfe anzeigen und beenden")
 
@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}",
                    help="Versionsnummer anzeigen und beenden")
+    p._positionals.title = "Befehle"
     sub = p.add_subparsers(dest="command", metavar="BEFEHL", parser_class=_GermanParser)
 
     def common(sp):
@@ -72,6 +73,15 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, default=None, help="Ausgabeordner (Standard: _book/)")
     b.add_argument("--project", type=Path, default=None,
                    help="Berichtsprojekt mit _quarto.yml, notebooks/, config/ (Standard: dieses Repository)")
+
+    b.add_argument("--ags-file", type=Path, default=None,
+                   help="Datei mit einem Regionalschlüssel je Zeile: ein Bericht je Region")
+
+    n = sub.add_parser("new-edition", help="nächste Ausgabe aus der aktuellen anlegen")
+    n.add_argument("year", type=int, help="Berichtsjahr der neuen Ausgabe, z. B. 2026")
+    n.add_argument("--config", type=Path, help="Ausgabe-Konfiguration (Standard: config/edition.yml)")
+    n.add_argument("--published", type=Path, default=None,
+                   help="Ordner der zuletzt veröffentlichten Ausgabe (Standard: _book/)")
 
     c = sub.add_parser("check", help="nur Konfiguration und Eingabedaten prüfen")
     common(c)
@@ -101,12 +111,49 @@ def _log_file(out: Path | None, project: Path | None = None) -> Path:
     return out.parent / f"{out.name}.log"
 
 
+def _region_list(args) -> list[str | None]:
+    """``--ags 05711,05315`` and/or ``--ags-file``: the regions to build (``[None]``: config)."""
+    codes: list[str] = []
+    if args.ags:
+        codes += [c.strip() for c in args.ags.split(",") if c.strip()]
+    if args.ags_file:
+        try:
+            lines = args.ags_file.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            raise ReportError("Die Liste der Regionalschlüssel kann nicht gelesen werden.", file=args.ags_file) from None
+        for line in lines:
+            code = line.split("#", 1)[0].strip()
+            if code:
+                codes.append(code)
+    return list(dict.fromkeys(codes)) or [None]
+
+
 def cmd_build(args, console) -> int:
+    regions = _region_list(args)
+    if len(regions) == 1:
+        return _build_one(args, regions[0], args.out, console)
+    from .config import PROJECT_ROOT
+
+    base = (args.out or (args.project or PROJECT_ROOT) / "_book").resolve()
+    console.print(f"{len(regions)} Berichte, je Region ein Ordner unter {base}")
+    failed = []
+    for code in regions:
+        console.rule(f"Region {code}")
+        if _build_one(args, code, base / code, console) != EXIT_OK:
+            failed.append(code)
+    if failed:
+        console.print(f"Fehlgeschlagen: {', '.join(failed)} (Details oben und in den Protokollen).")
+        return EXIT_ERROR
+    console.print(f"Alle {len(regions)} Berichte erzeugt.")
+    return EXIT_OK
+
+
+def _build_one(args, ags: str | None, out: Path | None, console) -> int:
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from .pipeline import build
 
-    log_path = _log_file(args.out, args.project)
+    log_path = _log_file(out, args.project)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     logf = open(log_path, "a", encoding="utf-8")
     logf.write(f"\n=== Build {dt.datetime.now().isoformat(timespec='seconds')} ===\n")
@@ -131,13 +178,13 @@ def cmd_build(args, console) -> int:
             result = build(
                 args.config,
                 data_dir=args.data,
-                ags=args.ags,
+                ags=ags,
                 year=args.year,
                 renderer=args.renderer,
                 formats=formats,
                 jobs=args.jobs,
                 force=args.force,
-                out=args.out,
+                out=out,
                 log=log,
                 progress=progress,
                 project=args.project,
@@ -168,6 +215,33 @@ def cmd_build(args, console) -> int:
     if pdf.exists():
         console.print(f"PDF:     {pdf}")
     console.print(f"Protokoll: {log_path}")
+    return EXIT_OK
+
+
+def cmd_new_edition(args, console) -> int:
+    from .config import DEFAULT_CONFIG, PROJECT_ROOT
+    from .editions import new_edition
+
+    config_path = (args.config or DEFAULT_CONFIG).resolve()
+    parent = config_path.parent
+    root = parent.parent if parent.name == "config" else PROJECT_ROOT
+    path, messages, items = new_edition(
+        args.year, config_path=config_path, project_root=root, published=args.published
+    )
+    for m in messages:
+        console.print(m)
+    console.print(
+        f"\nEingabedateien für die Ausgabe {args.year} "
+        "([x] vorhanden, [~] veraltet, [ ] fehlt, [-] nur für frühere Jahre):",
+        markup=False,
+    )
+    for item in items:
+        console.print(item.line(), markup=False)
+    missing = sum(1 for i in items if i.status in ("fehlt", "veraltet"))
+    console.print(
+        f"\n{missing} von {len(items)} Eingaben fehlen noch oder sind veraltet. Danach: "
+        "'integrationsbericht check', dann 'integrationsbericht build'."
+    )
     return EXIT_OK
 
 
@@ -209,7 +283,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     console = _console()
-    handler = {"build": cmd_build, "check": cmd_check, "demo-data": cmd_demo_data}[args.command]
+    handler = {
+        "build": cmd_build,
+        "check": cmd_check,
+        "demo-data": cmd_demo_data,
+        "new-edition": cmd_new_edition,
+    }[args.command]
     try:
         return handler(args, console)
     except ReportError as err:
@@ -218,6 +297,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.print("Abgebrochen.")
         return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug, not an input error: details to a file, not the screen
+        import tempfile
+
+        fd, path = tempfile.mkstemp(prefix="integrationsbericht-fehler-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(traceback.format_exc())
+        console.print(
+            f"Unerwarteter Fehler im Programm ({type(exc).__name__}: {exc}). "
+            f"Details stehen in {path}; bitte mit dieser Datei melden."
+        )
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

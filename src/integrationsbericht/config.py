@@ -116,6 +116,9 @@ class EditionConfig(_Strict):
     districts: DistrictConfig = DistrictConfig()
     targets: str = "config/ziele.yml"
     indicators: str = "config/indikatoren.yml"
+    # downloads/indikatoren.csv of the previous edition (for revisions, new and discontinued
+    # indicators); set by "integrationsbericht new-edition"
+    previous_indicators: str | None = None
     resolved: Resolved | None = None
 
     @field_validator("ags")

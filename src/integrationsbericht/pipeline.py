@@ -185,6 +185,8 @@ def prepare_inputs(ed: Edition, stage: Path, log: Log) -> Inputs:
 
     log("Indikatoren berechnen …")
     table = indicators.prepare(ed)
+    if ed.config.previous_indicators:
+        table = _apply_revisions(ed, table, inputs, log)
     downloads = stage / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
     indicators.export(table, downloads)
@@ -212,6 +214,26 @@ def prepare_inputs(ed: Edition, stage: Path, log: Log) -> Inputs:
     else:
         inputs.notes.append("Keine Daten nach Stadtbezirken: das Kapitel Stadtbezirke entfällt.")
     return inputs
+
+
+def _apply_revisions(ed: Edition, table, inputs: Inputs, log: Log):
+    """Compare with the previous edition's indicator table; mark revised values ``r``."""
+    from . import indicators, revisions
+
+    prev_path = ed.path(ed.config.previous_indicators)
+    log(f"Vergleich mit der letzten Ausgabe ({prev_path.name}) …")
+    previous = revisions.read_previous(prev_path)
+    catalogue = indicators.catalogue_for(ed)
+    decimals = {i.id: i.decimals for i in catalogue.indicators}
+    changes = revisions.compare(previous, table, decimals)
+    table = revisions.mark_revised(table, changes)
+    table.to_parquet(ed.processed_dir / "indicators.parquet", index=False)
+    changes.to_parquet(ed.processed_dir / "revisions.parquet", index=False)
+    n_rev = int((changes["kind"] == "revidiert").sum())
+    log(f"{n_rev} revidierte Werte, {int((changes['kind'] == 'neu').sum())} neue und "
+        f"{int((changes['kind'] == 'eingestellt').sum())} eingestellte Indikatoren.")
+    inputs.available["previous"] = [ed.processed_dir / "revisions.parquet", prev_path]
+    return table
 
 
 def _latest_stand(values: list[str]) -> str | None:
