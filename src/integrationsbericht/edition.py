@@ -215,7 +215,9 @@ def resolve(
 
     processed = Path(processed_root or (PROJECT_ROOT / "data" / "processed"))
     cache_dir = processed / ".cache" / "genesis"
-    regions_all = _scan_regions_cached(files, cache_dir)
+    from .sources.genesis import scan_regions
+
+    regions_all = scan_regions(files)
     known = regions_all.set_index("ags")
     if cfg.ags not in known.index:
         kreise = regions_all[regions_all["level"] == "kreis"]
@@ -261,33 +263,6 @@ def resolve(
         region_name=region_name,
         regions=pd.DataFrame(rows),
         project_root=project_root,
-    )
-
-
-def _scan_regions_cached(files: list[Path], cache_dir: Path) -> pd.DataFrame:
-    """Like ``genesis.scan_regions``, with every file parsed through the cache."""
-    from .cache import read_genesis_cached
-    from .sources import genesis
-
-    if hasattr(genesis, "regions_from_frames"):
-        return genesis.regions_from_frames([read_genesis_cached(f, cache_dir) for f in files])
-    frames = []
-    for f in files:
-        df = read_genesis_cached(f, cache_dir)
-        stand = pd.to_datetime(df.attrs["meta"]["stand"], format="%d.%m.%Y")
-        frames.append(df[["ags", "region"]].drop_duplicates().assign(_stand=stand))
-    allr = pd.concat(frames, ignore_index=True)
-    allr = allr.sort_values(["ags", "_stand", "region"], kind="stable")
-    allr = allr.drop_duplicates("ags", keep="last").sort_values("ags").reset_index(drop=True)
-    split = allr["region"].map(genesis._split_region)
-    return pd.DataFrame(
-        {
-            "ags": allr["ags"].astype("str"),
-            "region": allr["region"].astype("str"),
-            "name": split.map(lambda t: t[0]).astype("str"),
-            "level": allr["ags"].map(genesis.region_level).astype("str"),
-            "kind": split.map(lambda t: t[1]).astype("str"),
-        }
     )
 
 

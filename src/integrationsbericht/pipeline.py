@@ -158,6 +158,9 @@ class Inputs:
     """What the processed stage produced; keys are the requirement names of kapitel.yml."""
 
     available: dict[str, list[Path]] = field(default_factory=dict)
+    # processed GENESIS tables per indicator field (= chapter name): a changed raw table
+    # re-executes only the chapters whose indicators use it
+    field_inputs: dict[str, list[Path]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     stand: str | None = None
     sources: list[dict] = field(default_factory=list)
@@ -191,6 +194,12 @@ def prepare_inputs(ed: Edition, stage: Path, log: Log) -> Inputs:
     downloads.mkdir(parents=True, exist_ok=True)
     indicators.export(table, downloads)
     inputs.available["genesis"] = [proc / "indicators.parquet", proc / "genesis"]
+    catalogue = indicators.catalogue_for(ed)
+    for field_name in catalogue.fields:
+        codes = sorted({c for ind in catalogue.by_field(field_name) for c in ind.tables()})
+        inputs.field_inputs[field_name] = [proc / "regions.parquet"] + [
+            proc / "genesis" / f"{code}.parquet" for code in codes
+        ]
 
     survey_file = resolve_path(ed.config.survey.file, ed.data_dir)
     if survey_file.exists():
@@ -364,7 +373,10 @@ def _chapter_key(
     h.update(sha256_tree([project.config_dir], project.config_dir).encode())
     for req in sorted(reqs.get(entry.name, [])):
         h.update(req.encode())
-        h.update(sha256_tree(inputs.available.get(req, [])).encode())
+        paths = inputs.available.get(req, [])
+        if req == "genesis" and entry.name in inputs.field_inputs:
+            paths = inputs.field_inputs[entry.name]
+        h.update(sha256_tree(paths).encode())
     return h.hexdigest()
 
 
