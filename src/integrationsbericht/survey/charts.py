@@ -119,7 +119,7 @@ def likert(res, items: list[str], group: str = "insgesamt") -> Chart:
 
         handles = [Patch(facecolor=colors[c], hatch="//" if c in neg else "", edgecolor="white", label=lab[c])
                    for c in lab]
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=min(5, len(handles)),
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=min(5, len(handles)),
                   fontsize=8)
     fig.tight_layout()
     data = data_table(pd.concat(rows_used))
