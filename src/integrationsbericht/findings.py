@@ -1,0 +1,711 @@
+"""Computed findings (*Befunde*): what a reader should notice, as German sentences with numbers.
+
+Rules run over the long indicator table, the target status, the district table and the survey
+estimates; their thresholds come from ``config/befunde.yml``. Nothing here is written by hand:
+every number in a finding is taken from the data of the edition. Each finding links to the
+chart that shows it (``<chapter>.html#fig-<id>``); where a chapter is not part of the edition,
+the finding has no link.
+
+Rules (one function each, all pure functions of DataFrames so they can be tested alone):
+
+- :func:`gap_changes` – the gap between foreign and German (or all) residents widened or
+  narrowed over ``years`` years;
+- :func:`trend_reversals` – a development that went one way and has since turned;
+- :func:`target_findings` – a target that is not on course;
+- :func:`district_extremes` – districts far above or below the city;
+- :func:`survey_group_differences` – survey groups that differ significantly.
+
+:func:`compute` runs all of them for an edition; :func:`top` picks the most important ones for
+the start page; :func:`recommendations_skeleton` starts the recommendations file of an edition.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import fmt
+from .errors import ConfigError, InputError
+
+DEFAULT_RULES = Path(__file__).resolve().parents[2] / "config" / "befunde.yml"
+
+# Dative forms of the population groups, for "zwischen Ausländer*innen und Deutschen".
+_DATIVE = {
+    "auslaendisch": "Ausländer*innen",
+    "deutsch": "Deutschen",
+    "insgesamt": "allen Einwohner*innen",
+    "weiblich": "Frauen",
+    "maennlich": "Männern",
+}
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GapRule(_Strict):
+    enabled: bool = True
+    years: int = Field(default=5, ge=1, le=20)
+    min_change: float = Field(default=1.0, ge=0)
+    weight: float = Field(default=1.0, ge=0)
+
+
+class TrendRule(_Strict):
+    enabled: bool = True
+    prior_years: int = Field(default=5, ge=1, le=20)
+    recent_years: int = Field(default=2, ge=1, le=10)
+    min_change_pp: float = Field(default=0.5, ge=0)
+    min_change_pct: float = Field(default=5.0, ge=0)
+    groups: list[str] = ["insgesamt", "auslaendisch", "deutsch"]
+    weight: float = Field(default=1.0, ge=0)
+
+
+class TargetRule(_Strict):
+    enabled: bool = True
+    weight: float = Field(default=1.0, ge=0)
+
+
+class DistrictRule(_Strict):
+    enabled: bool = True
+    indicators: list[str] = ["auslaenderanteil"]
+    min_difference: float = Field(default=5.0, ge=0)
+    weight: float = Field(default=1.0, ge=0)
+
+
+class SurveyRule(_Strict):
+    enabled: bool = True
+    group_vars: list[str] = ["einwanderungsgeschichte"]
+    min_difference: float = Field(default=10.0, ge=0)
+    max_findings: int = Field(default=6, ge=0)
+    weight: float = Field(default=1.0, ge=0)
+
+
+class SummaryRule(_Strict):
+    max_findings: int = Field(default=6, ge=1, le=12)
+    per_indicator: int = Field(default=1, ge=1)
+    per_rule: int = Field(default=2, ge=1)
+
+
+class Links(_Strict):
+    indicator_figure: str = "fig-{ident}-gruppen"
+    indicator_total_figure: str = "fig-{ident}-zeit"
+    district_figure: str = "fig-karte-{ident}"
+    survey_chapters: dict[int, str] = {}
+    survey_figures: dict[str, str] = {}
+    chapter_titles: dict[str, str] = {}
+
+
+class Rules(_Strict):
+    gap_widened: GapRule = GapRule(weight=3.0)
+    gap_narrowed: GapRule = GapRule(weight=2.0)
+    trend_reversed: TrendRule = TrendRule()
+    target_off_course: TargetRule = TargetRule(weight=4.0)
+    district_extremes: DistrictRule = DistrictRule()
+    survey_groups: SurveyRule = SurveyRule()
+    summary: SummaryRule = SummaryRule()
+    links: Links = Links()
+
+
+def load_rules(path: str | Path | None = None) -> Rules:
+    """Read and validate ``config/befunde.yml``; :class:`ConfigError` with German text."""
+    from .config import _german_validation_message
+
+    path = Path(path) if path else DEFAULT_RULES
+    if not path.exists():
+        raise ConfigError("Die Regeln für die Befunde fehlen.", file=path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError("Die Datei ist kein gültiges YAML.", file=path,
+                          line=(mark.line + 1) if mark else None) from None
+    try:
+        return Rules.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(
+            "Die Regeln für die Befunde sind ungültig:\n" + _german_validation_message(exc), file=path
+        ) from None
+
+
+# --------------------------------------------------------------------------- finding
+
+
+@dataclass
+class Finding:
+    """One computed finding: a German sentence with its numbers and where it is shown."""
+
+    rule: str
+    topic: str  # chapter it belongs to (indicator field, "stadtbezirke", survey chapter)
+    text: str  # one German sentence (plain text; gender stars unescaped)
+    score: float
+    chapter: str | None = None  # chapter page that shows it
+    anchor: str | None = None  # figure id there ("fig-…")
+    key: str = ""  # indicator or survey item (at most ``per_indicator`` of them on the start page)
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def href(self, from_root: bool = False) -> str | None:
+        """Link to the chart: ``arbeit-lebensunterhalt.html#fig-…`` from a chapter page,
+        ``report/…`` from the start page."""
+        if not self.chapter:
+            return None
+        page = f"{self.chapter}.html" + (f"#{self.anchor}" if self.anchor else "")
+        return f"report/{page}" if from_root else page
+
+    def markdown(self, *, from_root: bool = False, available: set[str] | None = None,
+                 titles: dict[str, str] | None = None) -> str:
+        """The sentence, followed by a link to its chart where that chapter is in the edition."""
+        text = self.text
+        if self.chapter and (available is None or self.chapter in available):
+            title = (titles or {}).get(self.chapter, self.chapter)
+            what = "Abbildung im Kapitel" if self.anchor else "Kapitel"
+            text += f" [{what} „{title}“]({self.href(from_root)})"
+        return text
+
+
+def _score(weight: float, magnitude: float, threshold: float) -> float:
+    if threshold <= 0:
+        ratio = 1.0 + min(abs(magnitude), 4.0)
+    else:
+        ratio = min(abs(magnitude) / threshold, 5.0)
+    return round(weight * ratio, 6)
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x)
+
+
+def _ident(indicator: str) -> str:
+    return indicator.replace("_", "-")
+
+
+def _fmt(value, unit: str, decimals: int) -> str:
+    if unit == "Pp.":
+        return f"{fmt.number(abs(value), decimals)} Prozentpunkte"
+    return fmt.value(value, unit, decimals)
+
+
+def _change(delta, unit: str, decimals: int) -> str:
+    if unit in ("%", "Prozent", "Pp."):
+        return fmt.pp(delta, decimals, long=True)
+    return fmt.signed(delta, decimals)
+
+
+def _own_series(table: pd.DataFrame, indicator: str, ags: str, group: str, year: int) -> pd.DataFrame:
+    m = ((table["indicator"] == indicator) & (table["ags"] == ags) & (table["group"] == group)
+         & (table["year"] <= year))
+    return table[m].sort_values("year").set_index("year")
+
+
+def _has_break(series: pd.DataFrame, after: int, upto: int) -> bool:
+    """A series break in a year ``after < y <= upto`` (values either side not comparable)."""
+    years = series.index[(series.index > after) & (series.index <= upto)]
+    return bool(series.loc[years, "break"].fillna(False).astype(bool).any()) if len(years) else False
+
+
+# --------------------------------------------------------------------------- rule: gaps
+
+
+def gap_changes(table: pd.DataFrame, catalogue, ags: str, year: int, rules: Rules) -> list[Finding]:
+    """Gaps (``abstand_<a>_<b>``, in percentage points) that widened or narrowed over the
+    configured number of years. Periods with a series break in between are not compared."""
+    out: list[Finding] = []
+    wide, narrow = rules.gap_widened, rules.gap_narrowed
+    if not (wide.enabled or narrow.enabled):
+        return out
+    for ind in catalogue.indicators:
+        gap = ind.gap_spec()
+        if gap is None:
+            continue
+        gname = f"abstand_{gap.group}_{gap.reference}"
+        s = _own_series(table, ind.id, ags, gname, year)
+        s = s[s["value"].notna()]
+        if s.empty:
+            continue
+        t = int(s.index[-1])
+        for rule_name, rule, sign in (("gap_widened", wide, 1), ("gap_narrowed", narrow, -1)):
+            if not rule.enabled:
+                continue
+            t0 = t - rule.years
+            if t0 not in s.index or _has_break(s, t0, t):
+                continue
+            g0, g1 = float(s.loc[t0, "value"]), float(s.loc[t, "value"])
+            if g0 * g1 < 0:  # the gap changed sides: not a widening or narrowing
+                continue
+            growth = abs(g1) - abs(g0)
+            if sign * growth < rule.min_change:
+                continue
+            a = _own_series(table, ind.id, ags, gap.group, year)
+            b = _own_series(table, ind.id, ags, gap.reference, year)
+            va = a.loc[t, "value"] if t in a.index else None
+            vb = b.loc[t, "value"] if t in b.index else None
+            verb = "gewachsen" if sign > 0 else "geschrumpft"
+            text = (
+                f"{ind.title}: Der Abstand zwischen {_DATIVE.get(gap.group, gap.group)} und "
+                f"{_DATIVE.get(gap.reference, gap.reference)} ist von {t0} bis {t} von "
+                f"{fmt.number(abs(g0), ind.decimals)} auf {fmt.number(abs(g1), ind.decimals)} "
+                f"Prozentpunkte {verb}"
+            )
+            if not _missing(va) and not _missing(vb):
+                text += (
+                    f" ({t}: {fmt.value(va, ind.unit, ind.decimals)} bei "
+                    f"{_DATIVE.get(gap.group, gap.group)}, {fmt.value(vb, ind.unit, ind.decimals)} "
+                    f"bei {_DATIVE.get(gap.reference, gap.reference)})"
+                )
+            out.append(Finding(
+                rule=rule_name, topic=ind.field, text=text + ".",
+                score=_score(rule.weight, growth, rule.min_change),
+                chapter=ind.field,
+                anchor=rules.links.indicator_figure.format(ident=_ident(ind.id)),
+                key=ind.id,
+                values={"indicator": ind.id, "group": gname, "year_from": t0, "year_to": t,
+                        "gap_from": g0, "gap_to": g1, "value_group": va, "value_reference": vb},
+            ))
+    return out
+
+
+# --------------------------------------------------------------------------- rule: trends
+
+
+def trend_reversals(table: pd.DataFrame, catalogue, ags: str, year: int, rules: Rules) -> list[Finding]:
+    """A value that moved one way for ``prior_years`` and the other way in the last
+    ``recent_years``, both by at least the threshold (pp. for shares, % for counts)."""
+    rule = rules.trend_reversed
+    out: list[Finding] = []
+    if not rule.enabled:
+        return out
+    for ind in catalogue.indicators:
+        if not ind.primary:
+            continue
+        for group in rule.groups:
+            if group not in ind.groups:
+                continue
+            s = _own_series(table, ind.id, ags, group, year)
+            s = s[s["value"].notna()]
+            if s.empty:
+                continue
+            t2 = int(s.index[-1])
+            t1 = t2 - rule.recent_years
+            t0 = t1 - rule.prior_years
+            if t0 not in s.index or t1 not in s.index or _has_break(s, t0, t2):
+                continue
+            v0, v1, v2 = (float(s.loc[y, "value"]) for y in (t0, t1, t2))
+            d_prior, d_recent = v1 - v0, v2 - v1
+            if ind.unit in ("%", "Prozent"):
+                m_prior, m_recent, thr = abs(d_prior), abs(d_recent), rule.min_change_pp
+            else:
+                if v0 == 0 or v1 == 0:
+                    continue
+                m_prior, m_recent = abs(d_prior / v0 * 100), abs(d_recent / v1 * 100)
+                thr = rule.min_change_pct
+            if d_prior * d_recent >= 0 or m_prior < thr or m_recent < thr:
+                continue
+            label = ind.title if group == "insgesamt" else f"{ind.title} ({catalogue.group_label(ind, group)})"
+            first = "gestiegen" if d_prior > 0 else "gesunken"
+            then = "gestiegen" if d_recent > 0 else "gesunken"
+            text = (
+                f"{label}: von {t0} bis {t1} {first} (von {fmt.value(v0, ind.unit, ind.decimals)} "
+                f"auf {fmt.value(v1, ind.unit, ind.decimals)}), seitdem wieder {then} "
+                f"({t2}: {fmt.value(v2, ind.unit, ind.decimals)}; "
+                f"{_change(d_recent, ind.unit, ind.decimals)})."
+            )
+            fig = rules.links.indicator_total_figure if group == "insgesamt" else rules.links.indicator_figure
+            out.append(Finding(
+                rule="trend_reversed", topic=ind.field, text=text,
+                score=_score(rule.weight, min(m_prior, m_recent), thr),
+                chapter=ind.field, anchor=fig.format(ident=_ident(ind.id)), key=ind.id,
+                values={"indicator": ind.id, "group": group, "years": (t0, t1, t2),
+                        "values": (v0, v1, v2)},
+            ))
+    return out
+
+
+# --------------------------------------------------------------------------- rule: targets
+
+# Columns of the target status table the rule reads (see integrationsbericht.targets).
+TARGET_COLUMNS = ["indicator", "group", "status", "value", "year", "target", "operator", "target_year"]
+STATUS_ORDER = ["erreicht", "auf Kurs", "nicht auf Kurs", "kein Zielwert"]
+
+
+def target_findings(status: pd.DataFrame | None, catalogue, rules: Rules) -> list[Finding]:
+    """One finding per target whose status is "nicht auf Kurs"."""
+    rule = rules.target_off_course
+    if not rule.enabled or status is None or status.empty:
+        return []
+    missing = [c for c in TARGET_COLUMNS if c not in status.columns]
+    if missing:
+        raise ValueError(f"target status table lacks columns {missing}")
+    out = []
+    for rec in status[status["status"] == "nicht auf Kurs"].to_dict("records"):
+        ind = catalogue.get(rec["indicator"]) if rec["indicator"] in catalogue else None
+        title = ind.title if ind else rec["indicator"]
+        unit = "Pp." if str(rec["group"]).startswith("abstand_") else (ind.unit if ind else "")
+        dec = ind.decimals if ind else 1
+        op = {"<=": "höchstens", ">=": "mindestens"}.get(rec["operator"], rec["operator"])
+        goal = rec.get("text") if isinstance(rec.get("text"), str) and rec.get("text") else None
+        label = title if rec["group"] == "insgesamt" or ind is None else f"{title} ({catalogue.group_label(ind, rec['group'])})"
+        text = (
+            f"Ziel nicht auf Kurs – {label}: {int(rec['year'])} lag der Wert bei "
+            f"{_fmt(rec['value'], unit, dec)}; Ziel bis {int(rec['target_year'])}: {op} "
+            f"{_fmt(rec['target'], unit, dec)}"
+        )
+        text += f" ({goal})." if goal else "."
+        gap_to_goal = abs(float(rec["value"]) - float(rec["target"]))
+        fig = rules.links.indicator_total_figure if rec["group"] == "insgesamt" else rules.links.indicator_figure
+        out.append(Finding(
+            rule="target_off_course", topic=ind.field if ind else "ziele", text=text,
+            score=_score(rule.weight, 1.0 + gap_to_goal, 1.0),
+            chapter=ind.field if ind else None,
+            anchor=fig.format(ident=_ident(rec["indicator"])), key=rec["indicator"],
+            values=dict(rec),
+        ))
+    return out
+
+
+def target_counts(status: pd.DataFrame | None) -> dict[str, int]:
+    """Number of targets per status, in the traffic-light order (zero where none)."""
+    counts = {s: 0 for s in STATUS_ORDER}
+    if status is not None and not status.empty:
+        for s, n in status["status"].value_counts().items():
+            counts[str(s)] = int(n)
+    return counts
+
+
+# --------------------------------------------------------------------------- rule: districts
+
+
+def district_extremes(districts: pd.DataFrame | None, rules: Rules, city: str = "Gesamtstadt") -> list[Finding]:
+    """Districts whose value is at least ``min_difference`` pp. above/below the whole city."""
+    rule = rules.district_extremes
+    if not rule.enabled or districts is None or districts.empty:
+        return []
+    out = []
+    for ident in rule.indicators:
+        sel = districts[(districts["indicator"] == ident) & (districts["group"] == "insgesamt")]
+        if sel.empty:
+            continue
+        latest = sel.sort_values("year")["period"].iloc[-1]
+        sel = sel[sel["period"] == latest]
+        whole = sel[sel["bezirk"] == city]
+        parts = sel[(sel["bezirk"] != city) & sel["value"].notna()]
+        if whole.empty or whole["value"].isna().all() or len(parts) < 2:
+            continue
+        ref = float(whole["value"].iloc[0])
+        label, unit, dec = str(sel["label"].iloc[0]), str(sel["unit"].iloc[0]), int(sel["decimals"].iloc[0])
+        if unit not in ("%", "Prozent"):
+            continue
+        hi = parts.loc[parts["value"].idxmax()]
+        lo = parts.loc[parts["value"].idxmin()]
+        d_hi, d_lo = float(hi["value"]) - ref, float(lo["value"]) - ref
+        bits = []
+        if d_hi >= rule.min_difference:
+            bits.append(f"am höchsten in {hi['bezirk']} mit {fmt.percent(hi['value'], dec)} "
+                        f"({fmt.pp(d_hi, dec, long=True)})")
+        if -d_lo >= rule.min_difference:
+            bits.append(f"am niedrigsten in {lo['bezirk']} mit {fmt.percent(lo['value'], dec)} "
+                        f"({fmt.pp(d_lo, dec, long=True)})")
+        if not bits:
+            continue
+        text = (f"{label} nach Stadtbezirken ({latest}): " + ", ".join(bits)
+                + f" gegenüber {fmt.percent(ref, dec)} in der Gesamtstadt.")
+        out.append(Finding(
+            rule="district_extremes", topic="stadtbezirke", text=text,
+            score=_score(rule.weight, max(d_hi, -d_lo), rule.min_difference),
+            chapter="stadtbezirke", anchor=rules.links.district_figure.format(ident=_ident(ident)),
+            key=f"bezirke:{ident}",
+            values={"indicator": ident, "period": latest, "city": ref,
+                    "highest": (hi["bezirk"], float(hi["value"])),
+                    "lowest": (lo["bezirk"], float(lo["value"]))},
+        ))
+    return out
+
+
+# --------------------------------------------------------------------------- rule: survey
+
+
+def _group_phrase(value: str) -> str:
+    value = str(value)
+    if value.startswith(("mit ", "ohne ")):
+        return f"der Befragten {value}"
+    if re.match(r"^\d.*\d$", value):
+        return f"der Befragten im Alter von {value} Jahren"
+    if re.match(r"^\d+ und älter$", value):
+        return f"der Befragten im Alter von {value.replace(' und älter', ' Jahren und älter')}"
+    if value in ("männlich", "weiblich", "divers"):
+        return {"männlich": "der Männer", "weiblich": "der Frauen", "divers": "der diversen Befragten"}[value]
+    return f"der Befragten „{value}“"
+
+
+def survey_group_differences(estimates: pd.DataFrame | None, rules: Rules) -> list[Finding]:
+    """Survey items whose summary share differs significantly between groups of a
+    comparison variable, by at least ``min_difference`` pp. (suppressed cells never count)."""
+    rule = rules.survey_groups
+    if not rule.enabled or estimates is None or estimates.empty:
+        return []
+    from .survey.estimates import display_value
+
+    est = estimates[(estimates["kind"] == "summary") & estimates["group_var"].isin(rule.group_vars)
+                    & (estimates["flag"].fillna("") != "/") & estimates["share"].notna()]
+    out = []
+    for (item, var, cat), rows in est.groupby(["item", "group_var", "category"], sort=False):
+        if len(rows) < 2 or not bool(rows["significant"].any()):
+            continue
+        hi = rows.loc[rows["share"].idxmax()]
+        lo = rows.loc[rows["share"].idxmin()]
+        diff = float(hi["share"]) - float(lo["share"])
+        if diff < rule.min_difference:
+            continue
+        block = int(hi["block"]) if "block" in rows and not _missing(hi["block"]) else None
+        chapter = rules.links.survey_chapters.get(block) if block is not None else None
+        anchor = rules.links.survey_figures.get(item) if var == "einwanderungsgeschichte" else None
+        text = (
+            f"Befragung – „{hi['item_text']}“ ({cat}): {display_value(hi['share'], hi['flag'])} "
+            f"{_group_phrase(hi['group_value'])}, aber {display_value(lo['share'], lo['flag'])} "
+            f"{_group_phrase(lo['group_value'])}; der Unterschied ist statistisch signifikant."
+        )
+        out.append(Finding(
+            rule="survey_groups", topic=chapter or "befragung", text=text,
+            score=_score(rule.weight, diff, rule.min_difference),
+            chapter=chapter, anchor=anchor, key=f"befragung:{item}",
+            values={"item": item, "group_var": var, "category": cat,
+                    "high": (hi["group_value"], float(hi["share"])),
+                    "low": (lo["group_value"], float(lo["share"])), "difference": diff},
+        ))
+    out.sort(key=lambda f: -f.score)
+    return out[: rule.max_findings]
+
+
+# --------------------------------------------------------------------------- all rules
+
+
+def load_target_status(edition, table: pd.DataFrame, catalogue) -> pd.DataFrame | None:
+    """Target status of the edition from :mod:`integrationsbericht.targets` (``None`` when that
+    module or the targets file is not available)."""
+    try:
+        from . import targets
+    except ImportError:
+        return None
+    fn = getattr(targets, "status_table", None)
+    if fn is None:
+        return None
+    status = fn(edition, table, catalogue)
+    if status is None or not {"indicator", "status"} <= set(status.columns):
+        return None
+    return status
+
+
+def _districts_table(edition) -> pd.DataFrame | None:
+    path = Path(edition.processed_dir) / "districts" / "indicators.parquet"
+    return pd.read_parquet(path) if path.exists() else None
+
+
+def _survey_estimates(edition) -> pd.DataFrame | None:
+    path = Path(edition.processed_dir) / "survey" / "estimates.parquet"
+    return pd.read_parquet(path) if path.exists() else None
+
+
+@dataclass
+class Findings:
+    """All findings of an edition plus what the start page needs about targets."""
+
+    items: list[Finding]
+    target_status: pd.DataFrame | None
+    rules: Rules
+    titles: dict[str, str]
+
+    def by_topic(self) -> dict[str, list[Finding]]:
+        out: dict[str, list[Finding]] = {}
+        for f in self.items:
+            out.setdefault(f.topic, []).append(f)
+        return out
+
+
+def compute(edition, *, table: pd.DataFrame | None = None, catalogue=None,
+            rules: Rules | None = None) -> Findings:
+    """Run every rule for an edition (inputs that are absent are skipped)."""
+    from . import indicators
+
+    table = indicators.load(edition) if table is None else table
+    catalogue = indicators.catalogue_for(edition) if catalogue is None else catalogue
+    rules = load_rules(edition.path("config/befunde.yml")) if rules is None else rules
+    status = load_target_status(edition, table, catalogue)
+    items = (
+        target_findings(status, catalogue, rules)
+        + gap_changes(table, catalogue, edition.ags, edition.year, rules)
+        + trend_reversals(table, catalogue, edition.ags, edition.year, rules)
+        + district_extremes(_districts_table(edition), rules)
+        + survey_group_differences(_survey_estimates(edition), rules)
+    )
+    titles = {**catalogue.fields, **rules.links.chapter_titles}
+    return Findings(items=items, target_status=status, rules=rules, titles=titles)
+
+
+def top(items: list[Finding], n: int, per_key: int = 1, per_rule: int | None = None) -> list[Finding]:
+    """The ``n`` most important findings (by score), at most ``per_key`` per indicator/item
+    and ``per_rule`` per rule (so the start page shows different kinds of findings)."""
+    seen: dict[str, int] = {}
+    rules: dict[str, int] = {}
+    out = []
+    for f in sorted(items, key=lambda f: (-f.score, f.rule, f.text)):
+        if seen.get(f.key, 0) >= per_key or (per_rule and rules.get(f.rule, 0) >= per_rule):
+            continue
+        seen[f.key] = seen.get(f.key, 0) + 1
+        rules[f.rule] = rules.get(f.rule, 0) + 1
+        out.append(f)
+        if len(out) == n:
+            break
+    return out
+
+
+def findings_frame(items: list[Finding]) -> pd.DataFrame:
+    """Data table of findings (CSV/Excel download)."""
+    return pd.DataFrame(
+        [{"regel": f.rule, "thema": f.topic, "befund": f.text, "gewicht": round(f.score, 3),
+          "kapitel": f.chapter or "", "abbildung": f.anchor or ""} for f in items],
+        columns=["regel", "thema", "befund", "gewicht", "kapitel", "abbildung"],
+    )
+
+
+def available_chapters(workdir: str | Path) -> set[str]:
+    """Chapter names in the (staged, filtered) ``_quarto.yml`` of this edition."""
+    path = Path(workdir) / "_quarto.yml"
+    if not path.exists():
+        return set()
+    book = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("book", {}) or {}
+    names = set()
+    for entry in [*(book.get("chapters") or []), *(book.get("appendices") or [])]:
+        if isinstance(entry, str):
+            names.add(Path(entry).stem)
+    return names
+
+
+# --------------------------------------------------------------------------- recommendations
+
+FILL_IN = "Von der Verwaltung auszufüllen"
+STATUSES = ("entwurf", "beispiel", "freigegeben")
+_FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
+
+
+def recommendations_skeleton(edition_or_findings, year: int) -> str:
+    """German Markdown to start ``report/handlungsempfehlungen-<year>.md``: one heading per
+    topic with the computed findings as prompts and a clear note that people write the
+    recommendations. Accepts an edition, a :class:`Findings` or a list of :class:`Finding`."""
+    if isinstance(edition_or_findings, Findings):
+        items, titles = edition_or_findings.items, edition_or_findings.titles
+    elif isinstance(edition_or_findings, list):
+        items, titles = edition_or_findings, {}
+    else:
+        res = compute(edition_or_findings)
+        items, titles = res.items, res.titles
+    lines = [
+        "---",
+        "status: entwurf   # entwurf | freigegeben (erst nach Abstimmung freigeben)",
+        f"ausgabe: {int(year)}",
+        "---",
+        "",
+        f"<!-- {FILL_IN}. Dieses Gerüst wurde aus den berechneten Befunden erzeugt. Bitte je",
+        "     Thema Empfehlungen formulieren, Befunde ohne Handlungsbedarf streichen und danach",
+        "     oben status: freigegeben setzen. Zahlen bitte nicht abschreiben: Sie stehen mit",
+        "     Verweis auf die Abbildung im Kapitel „Befunde“. -->",
+        "",
+        f"**{FILL_IN}.** Die folgenden Befunde wurden aus den Daten {int(year)} berechnet; sie "
+        "sind Anlässe zur Diskussion, keine Empfehlungen.",
+        "",
+    ]
+    groups: dict[str, list[Finding]] = {}
+    for f in items:
+        groups.setdefault(f.topic, []).append(f)
+    if not groups:
+        lines += ["## Allgemein", "", "Die Regeln haben für diese Ausgabe keine Befunde ergeben.", "",
+                  "Empfehlungen:", "", f"- *{FILL_IN}.*", ""]
+    for topic, fs in groups.items():
+        lines += [f"## {titles.get(topic, topic)}", "", "Befunde als Anlass:", ""]
+        lines += [f"- {f.text}" for f in fs]
+        lines += ["", "Empfehlungen:", "", f"- *{FILL_IN}.*", ""]
+    return "\n".join(lines)
+
+
+@dataclass
+class Recommendations:
+    path: Path
+    status: str  # entwurf | beispiel | freigegeben
+    body: str  # Markdown without front matter, headings shifted below the chapter's level
+
+
+def recommendations_path(edition) -> Path:
+    return edition.path(f"report/handlungsempfehlungen-{int(edition.year)}.md")
+
+
+def shift_headings(markdown: str, min_level: int = 3) -> str:
+    """Shift ATX headings so the highest one is ``min_level`` (fenced code left alone)."""
+    lines = markdown.split("\n")
+    levels = []
+    fence = False
+    for ln in lines:
+        if ln.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        elif not fence and (m := re.match(r"^(#{1,6})\s", ln)):
+            levels.append(len(m.group(1)))
+    if not levels or min(levels) >= min_level:
+        return markdown
+    shift = min_level - min(levels)
+    out, fence = [], False
+    for ln in lines:
+        if ln.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        elif not fence and (m := re.match(r"^(#{1,6})(\s.*)$", ln)):
+            ln = "#" * min(6, len(m.group(1)) + shift) + m.group(2)
+        out.append(ln)
+    return "\n".join(out)
+
+
+def read_recommendations(path: str | Path) -> Recommendations | None:
+    """The people-written recommendations file, or ``None`` if it does not exist."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError("Die Datei ist nicht UTF-8-kodiert.", file=path) from None
+    status = "freigegeben"
+    m = _FRONT.match(text)
+    if m:
+        try:
+            meta = yaml.safe_load(m.group(1)) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise InputError("Der Kopf der Datei (zwischen den ---) ist kein gültiges YAML.",
+                             file=path, line=(mark.line + 2) if mark else 2) from None
+        if not isinstance(meta, dict):
+            raise InputError("Der Kopf der Datei muss Angaben der Form 'schlüssel: wert' enthalten.",
+                             file=path, line=2)
+        status = str(meta.get("status", "freigegeben")).strip().lower()
+        if status not in STATUSES:
+            line = 1 + next((i + 1 for i, ln in enumerate(m.group(1).split("\n"))
+                             if ln.strip().startswith("status")), 1)
+            raise InputError(
+                f"Unbekannter Status „{meta.get('status')}“; erlaubt sind: {', '.join(STATUSES)}.",
+                file=path, line=line, column="status",
+            )
+        text = text[m.end():]
+    body = re.sub(r"<!--.*?-->", "", text, flags=re.S).strip()
+    return Recommendations(path=path, status=status, body=shift_headings(body))
+
+
+__all__ = [
+    "Finding", "Findings", "Rules", "load_rules", "compute", "top", "gap_changes",
+    "trend_reversals", "target_findings", "target_counts", "district_extremes",
+    "survey_group_differences", "findings_frame", "available_chapters",
+    "recommendations_skeleton", "read_recommendations", "recommendations_path",
+    "shift_headings", "Recommendations",
+]
