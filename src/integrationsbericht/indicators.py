@@ -903,11 +903,15 @@ def load_tables(genesis_dir: str | Path, codes: list[str] | None = None) -> dict
 
 
 def catalogue_for(edition) -> Catalogue:
+    """The edition's catalogue (``indicators:`` in the edition config, relative to the project)."""
+    cfg = getattr(edition, "config", None)
+    if cfg is None:
+        return load_catalogue(DEFAULT_CATALOGUE)
+    if hasattr(edition, "path"):
+        return load_catalogue(edition.path(cfg.indicators))
     from .config import resolve
 
-    cfg = getattr(edition, "config", None)
-    path = resolve(cfg.indicators) if cfg is not None else DEFAULT_CATALOGUE
-    return load_catalogue(path)
+    return load_catalogue(resolve(cfg.indicators))
 
 
 def prepare(edition) -> pd.DataFrame:
@@ -1046,3 +1050,44 @@ def latest(df: pd.DataFrame, indicator: str, ags: str, group: str = "insgesamt")
     s = series(df, indicator, ags, group)
     s = s[s["value"].notna()]
     return None if s.empty else s.iloc[-1]
+
+
+def table_meta(edition) -> dict[str, dict]:
+    """Metadata of the processed GENESIS tables (``<code>.json``: title, stand, copyright …)."""
+    gdir = Path(edition.processed_dir) / "genesis"
+    out: dict[str, dict] = {}
+    if not gdir.is_dir():
+        return out
+    for p in sorted(gdir.glob("*.json")):
+        try:
+            meta = json.loads(p.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            continue
+        out[str(meta.get("code") or p.stem)] = meta
+    return out
+
+
+def source_years(ind: Indicator) -> list[tuple[str, str]]:
+    """(table code, German year range) for every source of an indicator, in catalogue order."""
+    out: list[tuple[str, str]] = []
+    srcs = list(ind.numerator) + list(ind.denominator or [])
+    for g in ind.groups.values():
+        srcs += list(g.numerator or []) + list(g.denominator or [])
+    for s in srcs:
+        lo, hi = s.years
+        if lo is None and hi is None:
+            rng = ""
+        elif lo is None:
+            rng = f"bis {hi}"
+        elif hi is None:
+            rng = f"ab {lo}"
+        elif lo == hi:
+            rng = str(lo)
+        else:
+            rng = f"{lo}–{hi}"
+        if s.lag:
+            rng = (rng + ", " if rng else "") + "Vorjahreswert"
+        item = (s.table, rng)
+        if item not in out:
+            out.append(item)
+    return out
