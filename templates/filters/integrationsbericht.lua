@@ -138,11 +138,76 @@ local function Figure(fig)
   return fig
 end
 
+-- Relative column widths for the PDF from the cell texts, so that a long first column
+-- ("Kennzahl", "Frage") gets room and short number columns stay narrow. Tables with
+-- deliberately different widths are left alone; equal widths (long generated pipe-table
+-- rules) count as none.
+local function column_widths(tbl)
+  local ncol = #tbl.colspecs
+  if ncol < 2 then
+    return nil
+  end
+  local first = nil
+  for _, spec in ipairs(tbl.colspecs) do
+    local w = spec[2]
+    if type(w) == "number" and w > 0 then
+      if first == nil then
+        first = w
+      elseif math.abs(w - first) > 0.005 then
+        return nil
+      end
+    end
+  end
+  local longest = {}
+  local word = {}
+  for i = 1, ncol do
+    longest[i] = 1
+    word[i] = 1
+  end
+  local function visit_rows(rows)
+    for _, row in ipairs(rows) do
+      for i, cell in ipairs(row.cells) do
+        if i <= ncol then
+          local text = pandoc.utils.stringify(cell.contents)
+          local n = utf8.len(text) or #text
+          if n > longest[i] then
+            longest[i] = n
+          end
+          for w in text:gmatch("%S+") do
+            local m = utf8.len(w) or #w
+            if m > word[i] then
+              word[i] = m
+            end
+          end
+        end
+      end
+    end
+  end
+  visit_rows(tbl.head.rows)
+  for _, body in ipairs(tbl.bodies) do
+    visit_rows(body.body)
+  end
+  local weights, total = {}, 0
+  for i = 1, ncol do
+    local w = math.max(math.min(longest[i], 80) ^ 0.6, math.min(word[i], 16) * 0.4, 2.2)
+    weights[i] = w
+    total = total + w
+  end
+  for i = 1, ncol do
+    tbl.colspecs[i] = { tbl.colspecs[i][1], weights[i] / total }
+  end
+  return tbl
+end
+
 local function Table(tbl)
+  if is_typst then
+    return column_widths(tbl)
+  end
   if not is_html then
     return nil
   end
   local ref = refs[tbl.identifier]
+  local label = "Tabelle"
   if ref and #tbl.caption.long > 0 then
     local first = tbl.caption.long[1]
     if first.content then
@@ -150,7 +215,12 @@ local function Table(tbl)
       first.content:insert(2, pandoc.Space())
     end
   end
-  return tbl
+  if #tbl.caption.long > 0 then
+    label = pandoc.utils.stringify(tbl.caption.long)
+  end
+  -- a wide table scrolls on its own on small screens; the region is reachable by keyboard
+  return pandoc.Div({ tbl }, pandoc.Attr("", { "table-scroll" },
+    { { "tabindex", "0" }, { "role", "region" }, { "aria-label", label } }))
 end
 
 local function Cite(cite)
@@ -208,6 +278,37 @@ local function Header(h)
   return nil
 end
 
+-- Section numbers in HTML exactly as Typst numbers them in the PDF ("1.2", "A.1", "2.1.1"):
+-- counted in document order, unnumbered headings and .ib-data blocks do not count, the
+-- first heading of a callout is its title. Runs before the callouts are converted.
+local function number_sections(doc)
+  if not (is_html and chapter_number) then
+    return nil
+  end
+  local counters = {}
+  local function go(blocks, in_callout)
+    for idx, b in ipairs(blocks) do
+      if b.t == "Header" and b.level >= 2 and not (in_callout and idx == 1)
+          and not has_class(b, "unnumbered") then
+        counters[b.level] = (counters[b.level] or 0) + 1
+        for l = b.level + 1, 9 do
+          counters[l] = 0
+        end
+        local parts = { chapter_number }
+        for l = 2, b.level do
+          parts[#parts + 1] = tostring(counters[l] or 0)
+        end
+        b.content:insert(1, pandoc.Span({ pandoc.Str(table.concat(parts, ".")) }, pandoc.Attr("", { "section-number" })))
+        b.content:insert(2, pandoc.Space())
+      elseif b.t == "Div" and not has_class(b, "ib-data") then
+        go(b.content, has_class(b, "callout-note") or has_class(b, "callout-warning"))
+      end
+    end
+  end
+  go(doc.blocks, false)
+  return doc
+end
+
 local function Meta(meta)
   if meta["ib-refs"] then
     for id, r in pairs(meta["ib-refs"]) do
@@ -250,6 +351,7 @@ end
 
 return {
   { Meta = Meta },
+  { Pandoc = number_sections },
   {
     Div = function(div)
       local d = data_block(div)

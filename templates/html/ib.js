@@ -3,6 +3,17 @@
    the search box stays hidden and every page reads normally. */
 (function () {
   "use strict";
+  // Small screens: the chapter list starts folded (without JavaScript it stays open).
+  var details = document.querySelector(".sidebar__details");
+  if (details && window.matchMedia) {
+    var small = window.matchMedia("(max-width: 56rem)");
+    details.open = !small.matches;
+    var sync = function () { if (!small.matches) { details.open = true; } };
+    if (small.addEventListener) { small.addEventListener("change", sync); }
+  }
+})();
+(function () {
+  "use strict";
   var box = document.getElementById("ib-search-box");
   var input = document.getElementById("ib-search");
   var list = document.getElementById("ib-search-results");

@@ -358,6 +358,58 @@ def logo_path(project: Project) -> Path:
     return project.templates / "logo.svg"
 
 
+def _svg_length(value: str | None) -> float | None:
+    m = re.match(r"^\s*([0-9.]+)\s*(px)?\s*$", value or "")
+    return float(m.group(1)) if m else None
+
+
+def image_size(path: Path) -> tuple[float, float]:
+    """Intrinsic (width, height) of a logo: SVG viewBox/width/height, or the PNG/JPEG pixels.
+
+    Used to size the logo by its aspect ratio (a wide wordmark stays wide).
+    """
+    if path.suffix.lower() == ".svg":
+        import xml.etree.ElementTree as ET
+
+        try:
+            root = ET.parse(path).getroot()
+        except ET.ParseError as err:
+            raise ConfigError(f"Die Logodatei ist kein gültiges SVG: {err}", file=path) from None
+        w, h = _svg_length(root.get("width")), _svg_length(root.get("height"))
+        box = (root.get("viewBox") or "").replace(",", " ").split()
+        if (not w or not h) and len(box) == 4:
+            try:
+                w, h = float(box[2]), float(box[3])
+            except ValueError:
+                w = h = None
+        if not w or not h:
+            raise ConfigError(
+                "Das SVG-Logo braucht eine Größe (viewBox oder width/height), damit es im "
+                "richtigen Seitenverhältnis erscheint.", file=path)
+        return w, h
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            return float(img.width), float(img.height)
+    except OSError as err:
+        raise ConfigError(f"Die Logodatei kann nicht gelesen werden: {err}", file=path) from None
+
+
+LOGO_HEIGHT_PX = 48
+LOGO_MAX_WIDTH_PX = 240
+
+
+def logo_box(path: Path) -> dict[str, int]:
+    """HTML width/height of the header logo: fixed height, width from the aspect ratio."""
+    w, h = image_size(path)
+    height = LOGO_HEIGHT_PX
+    width = round(height * w / h)
+    if width > LOGO_MAX_WIDTH_PX:
+        width, height = LOGO_MAX_WIDTH_PX, max(1, round(LOGO_MAX_WIDTH_PX * h / w))
+    return {"width": width, "height": height}
+
+
 def _size(path: Path) -> str:
     n = path.stat().st_size
     if n >= 1024 * 1024:
@@ -381,13 +433,10 @@ def _pdf_ast(project: Project, parsed: list[Parsed], logo_rel: str) -> dict:
         if ch.appendix and not appendix_started:
             appendix_started = True
             blocks.append({"t": "RawBlock", "c": ["typst", f'#show: appendices.with("{APPENDIX_TITLE}")']})
-        first_h1 = True
-
         def fix(n, ch=ch):
-            nonlocal first_h1
             t = n["t"]
-            if t == "Header" and n["c"][0] == 1 and first_h1:
-                first_h1 = False
+            if t == "Header":
+                # the start page and all of its sections stay unnumbered; chapters start at 1
                 if ch.is_index and "unnumbered" not in n["c"][1][1]:
                     n["c"][1][1].append("unnumbered")
             elif t == "Image":
@@ -538,6 +587,7 @@ def render_html(project: Project, parsed: list[Parsed], registry: dict, out: Pat
     logo = logo_path(project)
     logo_name = "logo" + logo.suffix.lower()
     shutil.copyfile(logo, assets / logo_name)
+    logo_dims = logo_box(logo)
     write_search_index(parsed, registry, assets / "search-index.js")
 
     downloads = []
@@ -574,7 +624,7 @@ def render_html(project: Project, parsed: list[Parsed], registry: dict, out: Pat
             title=str(meta["title"]), subtitle=meta.get("subtitle"), city=str(meta["city"]),
             year=str(meta["year"]), stand=meta.get("stand"), publisher=meta.get("publisher"),
             demo=bool(meta.get("demo")), colors=colors, font=meta.get("font"),
-            root=root, logo=root + "_assets/" + logo_name,
+            root=root, logo=root + "_assets/" + logo_name, logo_box=logo_dims,
             chapter={"title": ch.title, "number": ch.number, "is_index": ch.is_index},
             body=jinja2.filters.Markup(_add_table_scopes(body)),
             nav=nav,

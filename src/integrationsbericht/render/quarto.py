@@ -7,8 +7,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import yaml
+
 from ..errors import BuildError
-from .pandoc import source_date_epoch
+from .pandoc import edition_colors, logo_path, source_date_epoch
 from .project import Project
 
 QUARTO_FORMATS = {"html": "html", "pdf": "typst"}
@@ -25,6 +27,83 @@ def quarto_command(quarto: str, stage: Path, out: Path, formats: set[str]) -> li
     if len(wanted) == 1:
         cmd += ["--to", wanted[0]]
     return cmd
+
+
+EDITION_CSS = "_ib-edition.css"
+
+
+def _rgb(hex_color: str) -> str:
+    return ", ".join(str(int(hex_color[i:i + 2], 16)) for i in (1, 3, 5))
+
+
+def edition_css(meta: dict) -> str:
+    """CSS custom properties with the edition's colours and font for the Quarto site.
+
+    ``templates/quarto.scss`` uses ``var(--ib-primary, …)`` etc., so a city's colours from
+    ``_edition.yml`` reach the Quarto website without changing the theme file.
+    """
+    c = edition_colors(meta)  # validated #rrggbb, contrast checked
+    font = str(meta.get("font") or "").replace('"', "").replace(";", "").strip()
+    family = (f'"{font}", ' if font else "") + '"Liberation Sans", Arial, "Helvetica Neue", sans-serif'
+    return (
+        "/* Generated from _edition.yml by the Quarto renderer: the edition's colours. */\n"
+        ":root {\n"
+        f"  --ib-primary: {c['primary_color']};\n"
+        f"  --ib-accent: {c['accent_color']};\n"
+        f"  --ib-text: {c['text_color']};\n"
+        f"  --ib-font: {family};\n"
+        f"  --bs-primary: {c['primary_color']};\n"
+        f"  --bs-primary-rgb: {_rgb(c['primary_color'])};\n"
+        f"  --bs-link-color: {c['primary_color']};\n"
+        f"  --bs-link-color-rgb: {_rgb(c['primary_color'])};\n"
+        f"  --bs-link-hover-color: {c['primary_color']};\n"
+        f"  --bs-link-hover-color-rgb: {_rgb(c['primary_color'])};\n"
+        f"  --bs-body-color: {c['text_color']};\n"
+        f"  --bs-body-color-rgb: {_rgb(c['text_color'])};\n"
+        f"  --bs-body-font-family: var(--ib-font);\n"
+        "}\n"
+    )
+
+
+def prepare_stage(project: Project) -> None:
+    """Put the edition's branding into the staged Quarto project before ``quarto render``.
+
+    * ``_ib-edition.css`` (colours and font from ``_edition.yml``) is added to the HTML format,
+    * the edition's logo becomes the book's sidebar logo (Quarto sizes it by its aspect ratio),
+    * the website gets a German footer line (publisher, Stand, Demodaten).
+    Only files in the staging folder change; the repository's ``_quarto.yml`` stays as it is.
+    """
+    stage, meta = project.stage, project.meta
+    (stage / EDITION_CSS).write_text(edition_css(meta), encoding="utf-8")
+    config = yaml.safe_load((stage / "_quarto.yml").read_text(encoding="utf-8")) or {}
+    html = config.setdefault("format", {}).setdefault("html", {})
+    css = html.get("css") or []
+    css = [css] if isinstance(css, str) else list(css)
+    if EDITION_CSS not in css:
+        css.append(EDITION_CSS)
+    html["css"] = css
+    book = config.setdefault("book", {})
+    logo = logo_path(project)
+    try:
+        logo_rel = logo.resolve().relative_to(stage.resolve()).as_posix()
+    except ValueError:
+        target = stage / "assets" / ("ib-logo" + logo.suffix.lower())
+        target.parent.mkdir(exist_ok=True)
+        shutil.copyfile(logo, target)
+        logo_rel = target.relative_to(stage).as_posix()
+    sidebar = book.setdefault("sidebar", {}) if isinstance(book.get("sidebar", {}), dict) else {}
+    sidebar.setdefault("logo", logo_rel)
+    sidebar.setdefault("logo-alt", f"Logo {meta['city']}")
+    book["sidebar"] = sidebar
+    footer = " · ".join(str(x) for x in (
+        meta.get("publisher") and f"Herausgegeben von {meta['publisher']}",
+        meta.get("stand") and f"Stand der Daten: {meta['stand']}",
+        "Demodaten" if meta.get("demo") else None,
+    ) if x)
+    if footer:
+        book.setdefault("page-footer", {"left": footer})
+    (stage / "_quarto.yml").write_text(
+        yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def _tail(text: str, lines: int = 20) -> str:
@@ -52,6 +131,7 @@ def render_quarto(project: Project, out: Path, formats: set[str], log=None) -> N
             "Quarto ist nicht installiert.",
             hint="Quarto von https://quarto.org/docs/download/ installieren oder --renderer pandoc verwenden.",
         )
+    prepare_stage(project)
     cmd = quarto_command(quarto, project.stage, out, formats)
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(source_date_epoch(project.meta))}
     if log:
