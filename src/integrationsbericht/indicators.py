@@ -641,7 +641,10 @@ def _rows(ind: Indicator, gname: str, data: _GroupData, num_src, den_src) -> lis
                 texts.append(s.note or f"ab {year} aus Tabelle {s.table} (vorher {prev_table})")
             if has_den and ds != p[1] and den_src and 0 <= ds < len(den_src):
                 s = den_src[ds]
-                texts.append(s.note or f"Bezugsgröße ab {year} aus Tabelle {s.table}")
+                if s.note:
+                    texts.append(s.note)
+                elif s.table != data.num.table.get(key):
+                    texts.append(f"Bezugsgröße ab {year} aus Tabelle {s.table}")
             note = "Reihenbruch: " + "; ".join(dict.fromkeys(texts)) if texts else "Reihenbruch"
         prev[ags] = (ns, ds)
         tabs_used = [data.num.table.get(key)]
