@@ -351,6 +351,7 @@ def status_chart(summary: pd.DataFrame, schema: Schema):
            f"{fmt.number(most[schema.statuses[0]])} {schema.statuses[0]}). Alle Werte stehen in "
            "der Datentabelle.")
     export = data[["nr", "handlungsfeld", *schema.statuses, "insgesamt"]].reset_index(drop=True)
+    export = export.rename(columns={"nr": "Nr.", "handlungsfeld": "Handlungsfeld", "insgesamt": "Insgesamt"})
     return fig, alt, export
 
 

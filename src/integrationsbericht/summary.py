@@ -26,6 +26,22 @@ class KeyFigureSpec(BaseModel):
 class KeyFigureConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     key_figures: list[KeyFigureSpec]
+    survey_items: list[str] = []
+
+
+def load_config(path: Path) -> KeyFigureConfig:
+    """The whole ``config/kennzahlen.yml`` (key figures and the survey items of the start page)."""
+    from .config import _german_validation_message
+
+    if not path.exists():
+        raise ConfigError("Die Liste der Kennzahlen fehlt.", file=path)
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        return KeyFigureConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(
+            "Die Liste der Kennzahlen ist ungültig:\n" + _german_validation_message(exc), file=path
+        ) from None
 
 
 def load_spec(path: Path) -> list[KeyFigureSpec]:
@@ -177,3 +193,49 @@ def missing_text(figures: list[KeyFigure], region: str) -> str | None:
         + "; ".join(missing)
         + ". Diese Kennzahlen sind in der Tabelle mit „.“ gekennzeichnet."
     )
+
+
+# --------------------------------------------------------------------------- start page lines
+
+
+def target_line(counts: dict[str, int]) -> str:
+    """One sentence with the number of targets per traffic-light status."""
+    total = sum(v for k, v in counts.items() if k != "kein Zielwert")
+    if total == 0:
+        return ("Für die Indikatoren dieses Berichts sind noch keine Zielwerte festgelegt; "
+                "eine Ampel zum Stand der Ziele entfällt deshalb.")
+    parts = [f"{fmt.number(counts.get(s, 0))} {s}" for s in ("erreicht", "auf Kurs", "nicht auf Kurs")]
+    return (f"Von {fmt.number(total)} Zielen {'ist' if total == 1 else 'sind'} "
+            + ", ".join(parts[:-1]) + " und " + parts[-1] + ".")
+
+
+def target_table(counts: dict[str, int]) -> pd.DataFrame:
+    """Traffic-light overview: status (with a symbol, so it is not told by colour alone) and count."""
+    symbols = {"erreicht": "●●● erreicht", "auf Kurs": "●●○ auf Kurs",
+               "nicht auf Kurs": "●○○ nicht auf Kurs", "kein Zielwert": "○○○ kein Zielwert"}
+    return pd.DataFrame({"Status": [symbols.get(k, k) for k in counts],
+                         "Zahl der Ziele": [int(v) for v in counts.values()]})
+
+
+def survey_sentence(res, items: list[str], city: str) -> str | None:
+    """One sentence on the survey: respondents and the configured headline results."""
+    from .survey.text import with_ci
+
+    n = res.diagnostics.get("n")
+    if not n:
+        return None
+    bits = []
+    cb = res.codebook
+    for item in items:
+        it = cb.by_name.get(item)
+        if it is None:
+            continue
+        summ = cb.summary(it)
+        label = summ.label if summ else "ja"
+        try:
+            row = res.cell(item, label)
+        except KeyError:
+            continue
+        bits.append(f"„{it.text}“ – {label}: {with_ci(row)}")
+    text = f"An der Bevölkerungsbefragung in {city} haben {fmt.number(n)} Menschen teilgenommen"
+    return text + (". " + "; ".join(bits) + "." if bits else ".")

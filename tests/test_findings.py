@@ -1,0 +1,192 @@
+"""Findings rules: each fires on a constructed case and stays silent on its counter-case."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from integrationsbericht import findings
+from integrationsbericht.errors import InputError
+from integrationsbericht.indicators import catalogue_from_dict
+
+SRC = [{"table": "t", "where": {"h1": "x"}}]
+AGS = "05711"
+
+
+def catalogue():
+    return catalogue_from_dict({
+        "fields": {"arbeit-lebensunterhalt": "Arbeit und Lebensunterhalt"},
+        "group_labels": {"insgesamt": "insgesamt", "deutsch": "Deutsche", "auslaendisch": "Ausländer*innen"},
+        "indicators": [{
+            "id": "sgb2_quote", "title": "SGB-II-Quote", "field": "arbeit-lebensunterhalt", "unit": "%",
+            "decimals": 1, "definition": "d", "numerator": SRC,
+            "groups": {"insgesamt": {}, "deutsch": {}, "auslaendisch": {}},
+        }],
+    })
+
+
+def table(series: dict[str, list[float]], years=range(2015, 2026), breaks: dict[int, bool] | None = None):
+    rows = []
+    for group, values in series.items():
+        for y, v in zip(years, values):
+            rows.append({"indicator": "sgb2_quote", "ags": AGS, "group": group, "year": y,
+                         "period": f"31.12.{y}", "value": v, "unit": "%",
+                         "break": bool((breaks or {}).get(y, False))})
+    return pd.DataFrame(rows)
+
+
+def with_gap(foreign, german):
+    gap = [a - b for a, b in zip(foreign, german)]
+    return table({"auslaendisch": foreign, "deutsch": german, "abstand_auslaendisch_deutsch": gap})
+
+
+RULES = findings.load_rules()
+
+
+def test_config_loads_and_rejects_typos(tmp_path):
+    assert RULES.gap_widened.years == 5
+    bad = tmp_path / "befunde.yml"
+    bad.write_text("gap_widened: {yeras: 5}\n", encoding="utf-8")
+    with pytest.raises(Exception, match="yeras"):
+        findings.load_rules(bad)
+
+
+def test_gap_widened_fires_with_numbers():
+    foreign = [30, 30, 30, 30, 30, 30, 31, 32, 33, 34, 35.0]
+    german = [10] * 11
+    out = findings.gap_changes(with_gap(foreign, german), catalogue(), AGS, 2025, RULES)
+    assert [f.rule for f in out] == ["gap_widened"]
+    f = out[0]
+    assert "von 2020 bis 2025 von 20,0 auf 25,0 Prozentpunkte gewachsen" in f.text
+    assert "35,0 % bei Ausländer*innen, 10,0 % bei Deutschen" in f.text
+    assert f.href() == "arbeit-lebensunterhalt.html#fig-sgb2-quote-gruppen"
+    assert f.href(from_root=True) == "report/arbeit-lebensunterhalt.html#fig-sgb2-quote-gruppen"
+
+
+def test_gap_narrowed_fires_and_stable_gap_is_silent():
+    narrowing = with_gap([30] * 6 + [29, 28, 27, 26, 25.0], [10] * 11)
+    out = findings.gap_changes(narrowing, catalogue(), AGS, 2025, RULES)
+    assert [f.rule for f in out] == ["gap_narrowed"]
+    assert "geschrumpft" in out[0].text
+    stable = with_gap([30] * 10 + [30.5], [10] * 11)  # +0.5 pp. < threshold 1.0
+    assert findings.gap_changes(stable, catalogue(), AGS, 2025, RULES) == []
+
+
+def test_gap_across_series_break_is_not_compared():
+    df = with_gap([30] * 6 + [31, 32, 33, 34, 35.0], [10] * 11)
+    df.loc[(df["year"] == 2023), "break"] = True
+    assert findings.gap_changes(df, catalogue(), AGS, 2025, RULES) == []
+
+
+def test_trend_reversal_fires_and_steady_trend_is_silent():
+    # rises 2018→2023 by 3 pp., falls 2023→2025 by 1 pp.
+    up_down = [10, 10, 10, 10, 11, 11.5, 12, 12.5, 13, 12.5, 12.0]
+    out = findings.trend_reversals(table({"insgesamt": up_down}), catalogue(), AGS, 2025, RULES)
+    assert len(out) == 1
+    assert "von 2018 bis 2023 gestiegen (von 10,0 % auf 13,0 %), seitdem wieder gesunken" in out[0].text
+    assert "(2025: 12,0 %; −1,0 Prozentpunkte)" in out[0].text
+    steady = list(np.linspace(10, 15, 11))
+    assert findings.trend_reversals(table({"insgesamt": steady}), catalogue(), AGS, 2025, RULES) == []
+    tiny = [10, 10, 10, 10, 11, 11.5, 12, 12.5, 13, 12.9, 12.8]  # turn of 0.2 pp. < 0.5
+    assert findings.trend_reversals(table({"insgesamt": tiny}), catalogue(), AGS, 2025, RULES) == []
+
+
+def _status(status):
+    return pd.DataFrame([{"indicator": "sgb2_quote", "group": "abstand_auslaendisch_deutsch",
+                          "status": status, "value": 25.0, "year": 2025, "target": 15.0,
+                          "operator": "<=", "target_year": 2030, "text": None}])
+
+
+def test_target_off_course_fires_only_for_that_status():
+    out = findings.target_findings(_status("nicht auf Kurs"), catalogue(), RULES)
+    assert len(out) == 1
+    assert "2025 lag der Wert bei 25,0 Prozentpunkte; Ziel bis 2030: höchstens 15,0 Prozentpunkte" in out[0].text
+    for ok in ("erreicht", "auf Kurs", "kein Zielwert"):
+        assert findings.target_findings(_status(ok), catalogue(), RULES) == []
+    counts = findings.target_counts(pd.concat([_status("erreicht"), _status("nicht auf Kurs"),
+                                               _status("nicht auf Kurs")]))
+    assert counts == {"erreicht": 1, "auf Kurs": 0, "nicht auf Kurs": 2, "kein Zielwert": 0}
+
+
+def _districts(values: dict[str, float]):
+    return pd.DataFrame([{"indicator": "auslaenderanteil", "label": "Anteil Ausländer*innen", "unit": "%",
+                          "decimals": 1, "bezirk": b, "period": "31.12.2025", "year": 2025,
+                          "group": "insgesamt", "value": v, "flag": None} for b, v in values.items()])
+
+
+def test_district_extremes_fire_and_even_city_is_silent():
+    out = findings.district_extremes(_districts({"Gesamtstadt": 20.0, "Mitte": 31.0, "Dornberg": 8.0,
+                                                 "Senne": 19.0, "Heepen": np.nan}), RULES)
+    assert len(out) == 1
+    t = out[0].text
+    assert "am höchsten in Mitte mit 31,0 % (+11,0 Prozentpunkte)" in t
+    assert "am niedrigsten in Dornberg mit 8,0 % (−12,0 Prozentpunkte)" in t
+    assert "gegenüber 20,0 % in der Gesamtstadt" in t
+    assert out[0].href() == "stadtbezirke.html#fig-karte-auslaenderanteil"
+    even = _districts({"Gesamtstadt": 20.0, "Mitte": 23.0, "Dornberg": 17.5})
+    assert findings.district_extremes(even, RULES) == []
+
+
+def _survey(share_a, share_b, significant, flag_b=""):
+    base = {"item": "f05_diskr", "item_text": "Diskriminiert gefühlt?", "block": 5, "type": "frequency",
+            "group_var": "einwanderungsgeschichte", "category": "mindestens einmal", "kind": "summary"}
+    return pd.DataFrame([
+        {**base, "group": "EG: mit", "group_value": "mit Einwanderungsgeschichte", "share": share_a,
+         "flag": "", "significant": significant, "n": 800},
+        {**base, "group": "EG: ohne", "group_value": "ohne Einwanderungsgeschichte", "share": share_b,
+         "flag": flag_b, "significant": significant, "n": 1500},
+    ])
+
+
+def test_survey_difference_fires_only_when_significant_and_large():
+    out = findings.survey_group_differences(_survey(57.4, 21.6, True), RULES)
+    assert len(out) == 1
+    assert "57 % der Befragten mit Einwanderungsgeschichte, aber 22 % der Befragten ohne" in out[0].text
+    assert out[0].chapter == "diskriminierung" and out[0].anchor == "fig-dk-eg"
+    assert findings.survey_group_differences(_survey(57.4, 21.6, False), RULES) == []
+    assert findings.survey_group_differences(_survey(30.0, 25.0, True), RULES) == []
+    # a suppressed group never counts
+    sup = _survey(57.4, np.nan, True, flag_b="/")
+    assert findings.survey_group_differences(sup, RULES) == []
+
+
+def test_link_only_to_chapters_in_the_edition():
+    f = findings.Finding("gap_widened", "arbeit-lebensunterhalt", "Satz.", 1.0,
+                         chapter="arbeit-lebensunterhalt", anchor="fig-x")
+    assert f.markdown(available={"arbeit-lebensunterhalt"}, titles={"arbeit-lebensunterhalt": "Arbeit"}) == \
+        "Satz. [Abbildung im Kapitel „Arbeit“](arbeit-lebensunterhalt.html#fig-x)"
+    assert f.markdown(available={"bevoelkerung"}) == "Satz."
+
+
+def test_top_limits_per_indicator_and_rule():
+    items = [findings.Finding(r, "t", f"{r}{i}", s, key=k)
+             for r, i, s, k in [("a", 1, 9, "x"), ("a", 2, 8, "x"), ("a", 3, 7, "y"), ("a", 4, 6, "z"),
+                                ("b", 5, 5, "w")]]
+    best = findings.top(items, 3, per_key=1, per_rule=2)
+    assert [f.text for f in best] == ["a1", "a3", "b5"]
+
+
+def test_recommendations_skeleton_and_reading(tmp_path):
+    items = findings.gap_changes(with_gap([30] * 6 + [31, 32, 33, 34, 35.0], [10] * 11),
+                                 catalogue(), AGS, 2025, RULES)
+    md = findings.recommendations_skeleton(items, 2025)
+    assert "status: entwurf" in md and "Von der Verwaltung auszufüllen" in md
+    assert "## arbeit-lebensunterhalt" in md and items[0].text in md
+    p = tmp_path / "handlungsempfehlungen-2025.md"
+    p.write_text(md, encoding="utf-8")
+    rec = findings.read_recommendations(p)
+    assert rec.status == "entwurf"
+    assert rec.body.splitlines()[2].startswith("### ")  # headings shifted below the chapter's ##
+    assert findings.read_recommendations(tmp_path / "fehlt.md") is None
+    p.write_text("---\nausgabe: 2025\nstatus: fertig\n---\n\nText\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        findings.read_recommendations(p)
+    assert err.value.line == 3 and "fertig" in str(err.value)
+
+
+def test_demo_recommendations_are_marked_as_example():
+    from integrationsbericht.config import PROJECT_ROOT
+
+    rec = findings.read_recommendations(PROJECT_ROOT / "report" / "handlungsempfehlungen-2025.md")
+    assert rec.status == "beispiel"

@@ -1,0 +1,60 @@
+"""Start page: key figures equal the indicator table; target and survey lines."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+
+from integrationsbericht import summary
+from integrationsbericht.indicators import catalogue_from_dict
+
+SRC = [{"table": "t", "where": {"h1": "x"}}]
+
+
+def _edition():
+    regions = pd.DataFrame([{"ags": "05711", "name": "Bielefeld", "role": "kreis"},
+                            {"ags": "05", "name": "Nordrhein-Westfalen", "role": "land"},
+                            {"ags": "DG", "name": "Deutschland", "role": "bund"}])
+    return SimpleNamespace(ags="05711", year=2024, city="Bielefeld", regions=regions,
+                           role=lambda r: regions[regions["role"] == r], path=lambda p: p)
+
+
+def test_key_figures_equal_the_indicator_table():
+    cat = catalogue_from_dict({"indicators": [{
+        "id": "auslaenderanteil", "title": "Ausländeranteil", "field": "bevoelkerung", "unit": "%",
+        "decimals": 1, "definition": "d", "numerator": SRC}]})
+    rows = []
+    for ags, base in (("05711", 13.0), ("05", 12.0), ("DG", 11.0)):
+        for y in range(2018, 2026):
+            rows.append({"indicator": "auslaenderanteil", "ags": ags, "group": "insgesamt", "year": y,
+                         "period": f"31.12.{y}", "value": base + (y - 2018) * 0.7,
+                         "change_5y": 3.5 if y >= 2023 else None})
+    table = pd.DataFrame(rows)
+    ed = _edition()
+    (kf,) = summary.key_figures(table, cat, ed, [summary.KeyFigureSpec(indicator="auslaenderanteil")])
+    own = table[(table["ags"] == "05711") & (table["year"] == 2024)].iloc[0]  # report year, not 2025
+    assert kf.period == "31.12.2024" and kf.value == own["value"]
+    assert kf.land == table[(table["ags"] == "05") & (table["year"] == 2024)]["value"].iloc[0]
+    assert kf.bund == table[(table["ags"] == "DG") & (table["year"] == 2024)]["value"].iloc[0]
+    shown, data = summary.key_figure_table([kf], ed)
+    assert shown.iloc[0]["Bielefeld"] == "17,2 %"
+    assert shown.iloc[0]["Veränderung in 5 Jahren"] == "+3,5 Pp."
+    assert data.iloc[0]["value"] == own["value"]
+
+
+def test_target_line_and_table():
+    assert "keine Zielwerte" in summary.target_line({"erreicht": 0, "auf Kurs": 0, "nicht auf Kurs": 0,
+                                                     "kein Zielwert": 4})
+    counts = {"erreicht": 1, "auf Kurs": 2, "nicht auf Kurs": 3, "kein Zielwert": 0}
+    assert summary.target_line(counts) == "Von 6 Zielen sind 1 erreicht, 2 auf Kurs und 3 nicht auf Kurs."
+    t = summary.target_table(counts)
+    assert t["Zahl der Ziele"].tolist() == [1, 2, 3, 0]
+    assert t["Status"].iloc[2].startswith("●○○")  # not told by colour alone
+
+
+def test_kennzahlen_config_lists_survey_items():
+    from integrationsbericht.config import PROJECT_ROOT
+
+    cfg = summary.load_config(PROJECT_ROOT / "config" / "kennzahlen.yml")
+    assert cfg.key_figures and cfg.survey_items == ["f01_wohl", "f05_diskr"]
