@@ -190,3 +190,18 @@ def test_demo_recommendations_are_marked_as_example():
 
     rec = findings.read_recommendations(PROJECT_ROOT / "report" / "handlungsempfehlungen-2025.md")
     assert rec.status == "beispiel"
+
+
+def test_target_status_from_targets_module():
+    from integrationsbericht import targets
+
+    tf = targets.TargetFile(example=False, targets=[targets.Target(
+        indicator="sgb2_quote", group="abstand_auslaendisch_deutsch", operator="<=", value=15.0, year=2030)])
+    widening = with_gap([30] * 6 + [31, 32, 33, 34, 35.0], [10] * 11)
+    st = findings.target_status(tf, widening, catalogue(), AGS, 2025)
+    assert st.loc[0, "status"] == "nicht auf Kurs" and st.loc[0, "value"] == 25.0
+    assert len(findings.target_findings(st, catalogue(), RULES)) == 1
+    reached = with_gap([20] * 11, [10] * 11)
+    st = findings.target_status(tf, reached, catalogue(), AGS, 2025)
+    assert st.loc[0, "status"] == "erreicht"
+    assert findings.target_findings(st, catalogue(), RULES) == []

@@ -376,7 +376,7 @@ def target_counts(status: pd.DataFrame | None) -> dict[str, int]:
     counts = {s: 0 for s in STATUS_ORDER}
     if status is not None and not status.empty:
         for s, n in status["status"].value_counts().items():
-            counts[str(s)] = int(n)
+            counts[str(s)] = counts.get(str(s), 0) + int(n)
     return counts
 
 
@@ -487,20 +487,31 @@ def survey_group_differences(estimates: pd.DataFrame | None, rules: Rules) -> li
 # --------------------------------------------------------------------------- all rules
 
 
+def target_status(targets_file, table: pd.DataFrame, catalogue, ags: str, year: int) -> pd.DataFrame:
+    """Numeric status of every target (columns :data:`TARGET_COLUMNS` + ``text``), evaluated
+    with :func:`integrationsbericht.targets.evaluate` on the indicator table."""
+    from . import targets
+
+    rows = []
+    for t in targets_file.targets:
+        sub = table[(table["indicator"] == t.indicator) & (table["ags"] == ags) & (table["group"] == t.group)]
+        series = sub.set_index("year")["value"] if not sub.empty else pd.Series(dtype="float64")
+        st = targets.evaluate(series, t, year)
+        rows.append({"indicator": t.indicator, "group": t.group, "status": st.status,
+                     "value": st.current, "year": st.current_year, "target": t.value,
+                     "operator": t.operator, "target_year": t.year, "text": t.text,
+                     "projected": st.projected})
+    return pd.DataFrame(rows, columns=[*TARGET_COLUMNS, "text", "projected"])
+
+
 def load_target_status(edition, table: pd.DataFrame, catalogue) -> pd.DataFrame | None:
-    """Target status of the edition from :mod:`integrationsbericht.targets` (``None`` when that
-    module or the targets file is not available)."""
-    try:
-        from . import targets
-    except ImportError:
+    """Target status of the edition (``None`` when no targets are configured)."""
+    from . import targets
+
+    tf = targets.targets_for(edition)
+    if not tf.targets:
         return None
-    fn = getattr(targets, "status_table", None)
-    if fn is None:
-        return None
-    status = fn(edition, table, catalogue)
-    if status is None or not {"indicator", "status"} <= set(status.columns):
-        return None
-    return status
+    return target_status(tf, table, catalogue, edition.ags, edition.year)
 
 
 def _districts_table(edition) -> pd.DataFrame | None:
