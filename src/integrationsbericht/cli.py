@@ -260,17 +260,9 @@ def cmd_check(args, console) -> int:
 def cmd_demo_data(args, console) -> int:
     from .config import PROJECT_ROOT
     from .demo import generate
-    from .edition import DEMO_MARKER
 
     out = (args.out or PROJECT_ROOT / "data" / "raw").resolve()
     files = generate(out, seed=args.seed)
-    marker = out / DEMO_MARKER
-    marker.write_text(
-        "Dieser Ordner enthält Demodaten, erzeugt mit 'integrationsbericht demo-data'.\n"
-        "Es sind keine amtlichen Zahlen. Jede Seite eines daraus erzeugten Berichts trägt den "
-        "Hinweis 'Demodaten'.\n",
-        encoding="utf-8",
-    )
     console.print(f"{len(files)} Demodateien geschrieben nach {out}.")
     return EXIT_OK
 

@@ -26,7 +26,7 @@ from .config import (
 )
 from .errors import ConfigError, InputError
 
-DEMO_MARKER = "DEMODATEN.txt"
+from .demo import MARKER as DEMO_MARKER  # noqa: E402
 
 
 @dataclass

@@ -34,7 +34,8 @@ def number(x, decimals: int = 0, missing: str = ".") -> str:
     if _is_missing(x):
         return missing
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(round_half_up(x, decimals), format=pattern, locale=LOCALE)
+    text = format_decimal(round_half_up(x, decimals), format=pattern, locale=LOCALE)
+    return text.replace("-", MINUS, 1) if text.startswith("-") else text
 
 
 def percent(x, decimals: int = 1, missing: str = ".") -> str:

@@ -14,6 +14,7 @@ A failed or interrupted build never touches the last published output.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import hashlib
 import json
 import os
@@ -144,12 +145,28 @@ def read_toc(project: Project = Project()) -> list[ChapterEntry]:
     return entries
 
 
-def read_requirements(project: Project = Project()) -> dict[str, list[str]]:
+def _chapter_catalogue(project: Project) -> dict:
     path = project.chapters_file
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {k: list((v or {}).get("requires") or []) for k, v in data.items()}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def read_requirements(project: Project = Project()) -> dict[str, list[str]]:
+    """Chapter → input kinds it needs (``requires`` in config/kapitel.yml)."""
+    return {k: list((v or {}).get("requires") or []) for k, v in _chapter_catalogue(project).items()}
+
+
+def read_optional_inputs(project: Project = Project()) -> dict[str, list[str]]:
+    """Chapter → input kinds it reads when present (``uses`` in config/kapitel.yml)."""
+    return {k: list((v or {}).get("uses") or []) for k, v in _chapter_catalogue(project).items()}
+
+
+def chapter_files(project: Project, name: str, year: int) -> list[Path]:
+    """Project files a chapter reads besides the processed data (``files`` in kapitel.yml,
+    ``{year}`` replaced), e.g. the recommendations written for this edition."""
+    spec = (_chapter_catalogue(project).get(name) or {}).get("files") or []
+    return [project.root / str(f).replace("{year}", str(year)) for f in spec]
 
 
 # -- stages ---------------------------------------------------------------------------------
@@ -222,6 +239,17 @@ def prepare_inputs(ed: Edition, stage: Path, log: Log) -> Inputs:
         inputs.available["districts"] = [proc / "districts"]
     else:
         inputs.notes.append("Keine Daten nach Stadtbezirken: das Kapitel Stadtbezirke entfällt.")
+
+    from . import measures
+
+    if measures.has_input(ed):
+        log("Umsetzungsstand der Maßnahmen prüfen …")
+        measures.prepare(ed, proc)
+        inputs.available["measures"] = [proc / "measures"]
+    else:
+        inputs.notes.append(
+            "Keine Tabelle zum Umsetzungsstand der Maßnahmen: die Kapitel dazu entfallen."
+        )
     return inputs
 
 
@@ -371,7 +399,12 @@ def _chapter_key(
     h.update(sha256_file(entry.source).encode())
     h.update(sha256_file(stage / "_edition_config.yml").encode())
     h.update(sha256_tree([project.config_dir], project.config_dir).encode())
-    for req in sorted(reqs.get(entry.name, [])):
+    year = yaml.safe_load((stage / "_edition_config.yml").read_text(encoding="utf-8"))["year"]
+    for extra in chapter_files(project, entry.name, year):
+        h.update(str(extra.relative_to(project.root)).encode())
+        h.update(sha256_file(extra).encode() if extra.is_file() else b"absent")
+    optional = read_optional_inputs(project).get(entry.name, [])
+    for req in sorted(set(reqs.get(entry.name, [])) | set(optional)):
         h.update(req.encode())
         paths = inputs.available.get(req, [])
         if req == "genesis" and entry.name in inputs.field_inputs:
@@ -380,9 +413,12 @@ def _chapter_key(
     return h.hexdigest()
 
 
-def execute_chapter(entry: ChapterEntry, stage: Path) -> None:
+def execute_chapter(entry: ChapterEntry, stage: Path, pool=None) -> None:
+    """Execute one chapter notebook with papermill (in a fresh kernel from ``pool`` if given)."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
+
+    from .kernels import KERNEL_ARGS, _shutdown
 
     out = stage / entry.path
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -395,18 +431,22 @@ def execute_chapter(entry: ChapterEntry, stage: Path) -> None:
         "chapter": entry.name,
     }
     tmp = out.with_name(f".running-{out.name}")
+    km = None
     try:
+        if pool is not None:
+            km = pool.take(cwd=out.parent)
         pm.execute_notebook(
             str(entry.source),
             str(tmp),
             parameters=params,
             kernel_name="python3",
-            cwd=str(out.parent),
+            km=km,
+            cwd=None if km is not None else str(out.parent),
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
             # the kernel's own start-up chatter is not for the analyst's terminal
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            extra_arguments=KERNEL_ARGS,
         )
     except PapermillExecutionError as exc:
         first = str(exc.evalue).strip().splitlines()
@@ -421,6 +461,9 @@ def execute_chapter(entry: ChapterEntry, stage: Path) -> None:
             f"Kapitel '{entry.name}' konnte nicht ausgeführt werden: {type(exc).__name__}: {exc}",
             file=entry.source,
         ) from None
+    finally:
+        if km is not None:
+            _shutdown(km)
     os.replace(tmp, out)
 
 
@@ -434,6 +477,7 @@ def execute_chapters(
     progress=None,
     log: Log,
     project: Project = Project(),
+    pool=None,
 ) -> list[str]:
     """Run the chapter notebooks (cached, in parallel). Returns the names re-executed."""
     reqs = read_requirements(project)
@@ -450,6 +494,8 @@ def execute_chapters(
             log(f"Kapitel '{c.name}': unverändert, aus dem Zwischenspeicher.")
             continue
         todo.append((c, key))
+    if pool is not None:
+        pool.set_total(len(todo))
     if not todo:
         return []
     for c, _ in todo:
@@ -458,12 +504,12 @@ def execute_chapters(
     failures: list[BuildError] = []
     done: list[str] = []
     tasks = {}
-    with cf.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with cf.ThreadPoolExecutor(max_workers=max(1, jobs)) as workers:
         futures = {}
         for c, key in todo:
             if progress is not None:
                 tasks[c.name] = progress.add_task(c.name, total=1, start=False)
-            futures[pool.submit(_timed, execute_chapter, c, stage, progress, tasks.get(c.name))] = (c, key)
+            futures[workers.submit(_timed, execute_chapter, c, stage, pool, progress, tasks.get(c.name))] = (c, key)
         for fut in cf.as_completed(futures):
             c, key = futures[fut]
             try:
@@ -484,12 +530,12 @@ def execute_chapters(
     return sorted(done)
 
 
-def _timed(fn, entry, stage, progress, task) -> float:
+def _timed(fn, entry, stage, pool, progress, task) -> float:
     t0 = time.monotonic()
     if progress is not None and task is not None:
         progress.start_task(task)
     try:
-        fn(entry, stage)
+        fn(entry, stage, pool)
     finally:
         if progress is not None and task is not None:
             progress.update(task, completed=1)
@@ -605,7 +651,7 @@ def build(
     jobs = jobs or os.cpu_count() or 1
     renderer_name = which_renderer(renderer)
 
-    with BuildLock(out):
+    with BuildLock(out), contextlib.ExitStack() as stack:
         recover_output(out)
         state_file = out.parent / f".{out.name}.state.json"
         input_key = _input_key(
@@ -625,6 +671,11 @@ def build(
                     seconds=time.monotonic() - t0,
                 )
         state_file.unlink(missing_ok=True)
+        from .kernels import KernelPool
+
+        # Kernels warm up (start, import pandas/matplotlib) while the data are prepared.
+        kernel_pool = KernelPool(jobs)
+        stack.callback(kernel_pool.close)
         ed = resolve(
             config_path,
             data_dir=data_dir,
@@ -642,8 +693,10 @@ def build(
         chapters = select_chapters(read_toc(proj), inputs, log, proj)
         stage_project(ed, stage, chapters, inputs, proj)
         executed = execute_chapters(
-            chapters, stage, inputs, jobs=jobs, force=force, progress=progress, log=log, project=proj
+            chapters, stage, inputs, jobs=jobs, force=force, progress=progress, log=log,
+            project=proj, pool=kernel_pool,
         )
+        kernel_pool.close()
 
         render_key = hashlib.sha256(
             (
@@ -770,6 +823,11 @@ def check(
     if districts.has_input(ed):
         districts.check(ed)
         log("Daten nach Stadtbezirken: geprüft, in Ordnung.")
+    from . import measures
+
+    if measures.has_input(ed):
+        measures.check(ed)
+        log("Umsetzungsstand der Maßnahmen: geprüft, in Ordnung.")
     toc = read_toc()
     for entry in toc:
         if not entry.source.exists():

@@ -16,7 +16,17 @@ from .model import DEFAULT_SEED
 __all__ = ["DEFAULT_SEED", "generate"]
 
 # Optional generators, each ``write_<name>_demo(out_dir, *, seed) -> list[Path]``.
-_OPTIONAL = (("register", "write_register_demo"), ("survey", "write_survey_demo"))
+_OPTIONAL = (
+    ("register", "write_register_demo"),
+    ("survey", "write_survey_demo"),
+    ("measures", "write_measures_demo"),
+)
+MARKER = "DEMODATEN.txt"
+MARKER_TEXT = (
+    "Dieser Ordner enthält Demodaten, erzeugt mit 'integrationsbericht demo-data'.\n"
+    "Es sind keine amtlichen Zahlen. Jede Seite eines daraus erzeugten Berichts trägt den "
+    "Hinweis 'Demodaten'.\n"
+)
 
 
 def generate(out_dir: Path, *, seed: int = DEFAULT_SEED) -> list[Path]:
@@ -33,4 +43,8 @@ def generate(out_dir: Path, *, seed: int = DEFAULT_SEED) -> list[Path]:
                 raise  # the module exists but one of its own imports is missing
             continue
         written += getattr(module, func_name)(out_dir, seed=seed)
+    # The marker makes every build from this folder a demo edition ("Demodaten" on every page).
+    marker = out_dir / MARKER
+    marker.write_text(MARKER_TEXT, encoding="utf-8")
+    written.append(marker)
     return written

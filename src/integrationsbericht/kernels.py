@@ -1,0 +1,139 @@
+"""A small pool of pre-started Jupyter kernels for the chapter notebooks.
+
+Starting a kernel and importing pandas, matplotlib and seaborn takes several seconds per
+notebook. The pool starts kernels in the background while the data are being prepared and
+while other chapters run, and imports those libraries into ``sys.modules`` only: no name is
+bound in the notebook's namespace, so a notebook that forgets an import still fails as it
+would on its own. Every notebook gets a fresh kernel, which is shut down afterwards: no state
+is shared between chapters.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from pathlib import Path
+
+from jupyter_client.manager import KernelManager
+
+KERNEL_NAME = "python3"
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+PRELOAD = (
+    "numpy",
+    "pandas",
+    "pyarrow.parquet",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "seaborn",
+    "IPython.display",
+    "integrationsbericht.report",
+    "integrationsbericht.indicators",
+)
+_WARM_CODE = (
+    "import importlib as _ib_il, matplotlib as _ib_mpl\n"
+    "_ib_mpl.use('Agg')\n"
+    f"for _ib_m in {PRELOAD!r}:\n"
+    "    try:\n"
+    "        _ib_il.import_module(_ib_m)\n"
+    "    except ImportError:\n"
+    "        pass\n"
+    "del _ib_il, _ib_mpl, _ib_m\n"
+)
+
+
+def _run(km: KernelManager, code: str, timeout: float = 300) -> None:
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=timeout)
+        msg_id = kc.execute(code, store_history=False, silent=True)
+        while True:
+            reply = kc.get_shell_msg(timeout=timeout)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+    finally:
+        kc.stop_channels()
+
+
+def start_warm_kernel() -> KernelManager:
+    km = KernelManager(kernel_name=KERNEL_NAME)
+    km.start_kernel(extra_arguments=KERNEL_ARGS)
+    _run(km, _WARM_CODE)
+    return km
+
+
+class KernelPool:
+    """``size`` warm kernels kept ready; ``take()`` hands one out and starts a replacement."""
+
+    def __init__(self, size: int):
+        self.size = max(1, size)
+        self._ready: queue.Queue = queue.Queue()
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+        self._lock = threading.Lock()
+        self._wanted = 0
+        self._budget: int | None = None
+        for _ in range(self.size):
+            self._spawn()
+
+    def set_total(self, n: int) -> None:
+        """The number of notebooks this build will run: no kernel is started beyond it."""
+        with self._lock:
+            self._budget = n
+
+    def _spawn(self) -> None:
+        with self._lock:
+            if self._closed or (self._budget is not None and self._wanted >= self._budget):
+                return
+            self._wanted += 1
+        t = threading.Thread(target=self._start_one, daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def _start_one(self) -> None:
+        try:
+            km = start_warm_kernel()
+        except Exception as exc:  # surfaced by take()
+            self._ready.put(exc)
+            return
+        with self._lock:
+            closed = self._closed
+        if closed:
+            _shutdown(km)
+        else:
+            self._ready.put(km)
+
+    def take(self, cwd: Path | None = None, timeout: float = 300) -> KernelManager:
+        item = self._ready.get(timeout=timeout)
+        self._spawn()  # keep the pool full while this kernel works
+        if isinstance(item, Exception):
+            raise item
+        if cwd is not None:
+            _run(item, f"import os as _ib_os\n_ib_os.chdir({str(cwd)!r})\ndel _ib_os\n")
+        return item
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        for t in self._threads:
+            t.join(timeout=60)
+        while True:
+            try:
+                item = self._ready.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, KernelManager):
+                _shutdown(item)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _shutdown(km: KernelManager) -> None:
+    try:
+        km.shutdown_kernel(now=True)
+    except Exception:  # already gone
+        pass
