@@ -234,7 +234,7 @@ def test_pdf_text_metadata_outline(built):
     assert "Demodaten" in text and "Stand der Daten: 31.12.2025" in text and "Inhalt" in text
     assert "DEBUG-AUSGABE" not in text and "Daten zur Abbildung" not in text
     assert "<script>alert(" in text  # printed literally, never interpreted
-    assert reader.metadata.title == "Integrationsbericht"
+    assert reader.metadata.title == "Integrationsbericht 2025 – Teststadt"
     outline = [item.title for item in reader.outline if not isinstance(item, list)]
     assert [t for t in outline if any(t.endswith(x) for x in TITLES)] == outline
     for title in TITLES:
@@ -406,3 +406,75 @@ def test_offline_search_and_no_js_reading(built):
         assert not nojs.locator("#ib-search-box").is_visible()
         assert nojs.locator("main h1").inner_text().endswith("Arbeit und Lebensunterhalt")
         browser.close()
+
+
+def test_same_section_title_in_two_chapters_gives_one_valid_pdf(tmp_path):
+    stage = make_stage(tmp_path)
+    nb = nbformat.read(stage / "report/arbeit.ipynb", as_version=4)
+    nb.cells.append(new_markdown_cell("## Mitte {#bezirk-mitte}\n\nAuch hier: [Mitte](#bezirk-mitte) und "
+                                      "[dort](bevoelkerung.ipynb#bezirk-mitte)."))
+    nbformat.write(nb, stage / "report/arbeit.ipynb")
+    out = tmp_path / "o"
+    out.mkdir()
+    render(stage, out, renderer="pandoc", formats={"pdf", "html"})
+    reader = PdfReader(out / PDF_NAME)
+    titles = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(item.title)
+
+    walk(reader.outline)
+    assert "1.1 Mitte" in titles and "2.1 Mitte" in titles
+    # the HTML pages keep their own ids
+    assert 'id="bezirk-mitte"' in (out / "report/arbeit.html").read_text(encoding="utf-8")
+
+
+def test_logo_is_sized_by_its_aspect_ratio(tmp_path):
+    from integrationsbericht.render.pandoc import logo_box
+
+    wide = tmp_path / "wide.svg"
+    wide.write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360 80"/>', encoding="utf-8")
+    assert logo_box(wide) == {"width": 216, "height": 48}
+    square = tmp_path / "square.svg"
+    square.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="64px" height="64px"/>', encoding="utf-8")
+    assert logo_box(square) == {"width": 48, "height": 48}
+    very_wide = tmp_path / "banner.png"
+    from PIL import Image
+
+    Image.new("RGB", (1000, 100), "white").save(very_wide)
+    assert logo_box(very_wide) == {"width": 240, "height": 24}
+    (tmp_path / "s").mkdir()
+    stage = make_stage(tmp_path / "s", logo="logo.svg")
+    shutil.copyfile(REPO / "config/branding/logo.svg", stage / "logo.svg")
+    out = tmp_path / "o"
+    out.mkdir()
+    render(stage, out, renderer="pandoc", formats={"html"})
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert 'width="216" height="48"' in html
+
+
+def test_quarto_stage_gets_the_edition_colours_and_logo(tmp_path):
+    from integrationsbericht.render.project import load_project
+
+    stage = make_stage(tmp_path, primary_color="#00508c", accent_color="#b4004b")
+    project = load_project(stage)
+    quarto_mod.prepare_stage(project)
+    css = (stage / "_ib-edition.css").read_text(encoding="utf-8")
+    assert "--ib-primary: #00508c;" in css and "--ib-accent: #b4004b;" in css
+    assert "--bs-link-color-rgb: 0, 80, 140;" in css
+    config = yaml.safe_load((stage / "_quarto.yml").read_text(encoding="utf-8"))
+    assert "_ib-edition.css" in config["format"]["html"]["css"]
+    assert "templates/html/quarto-extra.css" in config["format"]["html"]["css"]
+    logo = config["book"]["sidebar"]["logo"]
+    assert (stage / logo).is_file() and config["book"]["sidebar"]["logo-alt"] == "Logo Teststadt"
+    assert "Demodaten" in config["book"]["page-footer"]["left"]
+    scss = (REPO / "templates/quarto.scss").read_text(encoding="utf-8")
+    assert "var(--ib-primary" in scss
+    # running it twice changes nothing
+    before = (stage / "_quarto.yml").read_text(encoding="utf-8")
+    quarto_mod.prepare_stage(load_project(stage))
+    assert (stage / "_quarto.yml").read_text(encoding="utf-8") == before

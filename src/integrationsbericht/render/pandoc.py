@@ -420,11 +420,49 @@ def _size(path: Path) -> str:
 # ---------------------------------------------------------------- PDF
 
 
-def _pdf_ast(project: Project, parsed: list[Parsed], logo_rel: str) -> dict:
-    all_ids: set[str] = set()
+def _unique_ids(parsed: list[Parsed]) -> dict[str, dict[str, str]]:
+    """Per chapter: renamed ids, so that all ids are unique in the one PDF document.
+
+    Each HTML page has its own ids, but in the PDF all chapters are one Typst document and a
+    label may occur once only (two chapters with a section "Diskriminierung" both get the id
+    ``diskriminierung``). A later duplicate becomes ``<chapter>--<id>``. Figure and table ids
+    (``fig-…``, ``tbl-…``) are referenced across chapters and must be unique anyway.
+    """
+    seen: set[str] = set()
+    renames: dict[str, dict[str, str]] = {}
     for p in parsed:
-        all_ids |= p.ids
-    chapter_ids = {p.chapter.source: p.h1_id for p in parsed}
+        ordered: list[str] = []
+
+        def visit(b):
+            if b["t"] in ("Header", "Div", "Figure", "Table", "CodeBlock"):
+                attr = b["c"][1] if b["t"] == "Header" else b["c"][0]
+                if attr[0]:
+                    ordered.append(attr[0])
+
+        _walk_blocks(p.ast["blocks"], visit, skip_data=False)
+        renames[p.chapter.source] = {}
+        stem = PurePosixPath(p.chapter.source).stem
+        for ident in dict.fromkeys(ordered):
+            if ident not in seen:
+                seen.add(ident)
+                continue
+            if ident.startswith(("fig-", "tbl-")):
+                raise BuildError(
+                    f"Die Kennung {ident} kommt mehrfach vor (zuletzt im Kapitel {p.chapter.source}); "
+                    "Abbildungen und Tabellen brauchen im ganzen Bericht eindeutige Kennungen."
+                )
+            new, n = f"{stem}--{ident}", 2
+            while new in seen:
+                new, n = f"{stem}--{ident}-{n}", n + 1
+            seen.add(new)
+            renames[p.chapter.source][ident] = new
+    return renames
+
+
+def _pdf_ast(project: Project, parsed: list[Parsed], logo_rel: str) -> dict:
+    renames = _unique_ids(parsed)
+    ids_of = {p.chapter.source: p.ids for p in parsed}
+    chapter_ids = {p.chapter.source: renames[p.chapter.source].get(p.h1_id, p.h1_id) for p in parsed}
     blocks: list = []
     appendix_started = False
     for p in parsed:
@@ -433,8 +471,14 @@ def _pdf_ast(project: Project, parsed: list[Parsed], logo_rel: str) -> dict:
         if ch.appendix and not appendix_started:
             appendix_started = True
             blocks.append({"t": "RawBlock", "c": ["typst", f'#show: appendices.with("{APPENDIX_TITLE}")']})
-        def fix(n, ch=ch):
+        own = renames[ch.source]
+
+        def fix(n, ch=ch, own=own):
             t = n["t"]
+            if t in ("Header", "Div", "Figure", "Table", "CodeBlock", "Span"):
+                attr = n["c"][1] if t == "Header" else n["c"][0]
+                if attr[0] in own:
+                    attr[0] = own[attr[0]]
             if t == "Header":
                 # the start page and all of its sections stay unnumbered; chapters start at 1
                 if ch.is_index and "unnumbered" not in n["c"][1][1]:
@@ -448,15 +492,15 @@ def _pdf_ast(project: Project, parsed: list[Parsed], logo_rel: str) -> dict:
                     return
                 path, _, frag = target.partition("#")
                 new = None
-                if not path and frag in all_ids:
-                    new = "#" + frag
+                if not path and frag in ids_of[ch.source]:
+                    new = "#" + own.get(frag, frag)
                 elif path:
                     joined = posixpath.normpath(posixpath.join(ch.directory, path))
                     src = re.sub(r"\.(html|qmd)$", ".ipynb", joined)
                     for cand in (joined, src, re.sub(r"\.ipynb$", ".qmd", src)):
                         if cand in chapter_ids:
-                            if frag and frag in all_ids:
-                                new = "#" + frag
+                            if frag and frag in ids_of[cand]:
+                                new = "#" + renames[cand].get(frag, frag)
                             elif chapter_ids[cand]:
                                 new = "#" + chapter_ids[cand]
                 if new is None:
