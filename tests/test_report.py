@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -36,14 +37,22 @@ def test_markdown_table_german_numbers_and_years():
     text = markdown_table(df, {"Anteil": 1})
     lines = text.splitlines()
     assert lines[0] == "| Jahr | Anteil | Anzahl |"
-    assert lines[1] == "|---:|---:|---:|"
+    assert re.fullmatch(r"\|-{3,}:\|-{3,}:\|-{3,}:\|", lines[1])
     assert lines[3] == "| 2015 | 13,1 | 333.090 |"
 
 
 def test_formatted_number_columns_are_right_aligned():
     df = pd.DataFrame({"Bezirk": ["Mitte", "Senne"], "Anteil unter 18 Jahren": ["13,1 %", "/"],
                        "Einwohner": ["81.500", "(20)"]})
-    assert markdown_table(df).splitlines()[1] == "|:---|---:|---:|"
+    assert re.fullmatch(r"\|:-{3,}\|-{3,}:\|-{3,}:\|", markdown_table(df).splitlines()[1])
+
+
+def test_column_widths_follow_the_content():
+    df = pd.DataFrame({"Kennzahl": ["Sozialversicherungspflichtig Beschäftigte je 100 Einwohner"],
+                       "Wert": ["18.106.319"]})
+    sep = markdown_table(df).splitlines()[1]
+    text_dashes, number_dashes = (len(part.strip(":")) for part in sep.strip("|").split("|"))
+    assert text_dashes == 40 and number_dashes == 10
 
 
 def test_missing_values_get_a_symbol_not_a_blank():

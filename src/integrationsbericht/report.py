@@ -78,9 +78,9 @@ def markdown_table(df: pd.DataFrame, decimals: dict[str, int] | int | None = Non
         if not numeric and (df[col].dtype == object or pd.api.types.is_string_dtype(df[col])):
             values = [str(v).strip() for v in df[col].dropna()]
             numeric = bool(values) and all(_NUMBER_TEXT_RE.match(v) for v in values)
-        aligns.append("---:" if numeric else ":---")
-    sep = "|" + "|".join(aligns) + "|"
+        aligns.append(numeric)
     rows = []
+    table_cells = []
     for rec in df.itertuples(index=False):
         cells = []
         for col, value in zip(df.columns, rec):
@@ -92,7 +92,17 @@ def markdown_table(df: pd.DataFrame, decimals: dict[str, int] | int | None = Non
             if isinstance(value, int) and _RAW_COLUMN_RE.search(str(col)):
                 value = str(value)
             cells.append(_cell(value, d))
+        table_cells.append(cells)
         rows.append("| " + " | ".join(cells) + " |")
+    # Relative column widths (pandoc takes them from the dashes when a table is wider than the
+    # page): numbers never wrap, text wraps beyond 40 characters, headers at word breaks.
+    sep_parts = []
+    for j, (col, numeric) in enumerate(zip(df.columns, aligns)):
+        longest = max((len(r[j]) for r in table_cells), default=1)
+        header_word = max((len(w) for w in str(col).split()), default=1)
+        width = max(3, header_word, longest if numeric else min(longest, 40)) + 1
+        sep_parts.append("-" * (width - 1) + ":" if numeric else ":" + "-" * (width - 1))
+    sep = "|" + "|".join(sep_parts) + "|"
     return "\n".join([header, sep, *rows])
 
 

@@ -105,7 +105,8 @@ def key_figures(table: pd.DataFrame, catalogue, edition, spec: list[KeyFigureSpe
         own = _latest(table, s.indicator, edition.ags, s.group, edition.year)
         period = own["period"] if own is not None else None
         year = int(own["year"]) if own is not None else None
-        label = ind.display_label
+        # the short title keeps the one-page table readable; the full label goes to the data
+        label = ind.title
         glabel = catalogue.group_label(ind, s.group)
         if s.group != "insgesamt" or len(ind.groups) > 1:
             label = f"{label} ({glabel})"
