@@ -52,7 +52,7 @@ def test_column_widths_follow_the_content():
                        "Wert": ["18.106.319"]})
     sep = markdown_table(df).splitlines()[1]
     text_dashes, number_dashes = (len(part.strip(":")) for part in sep.strip("|").split("|"))
-    assert text_dashes == 40 and number_dashes == 10
+    assert text_dashes == 40 and number_dashes == 12
 
 
 def test_missing_values_get_a_symbol_not_a_blank():

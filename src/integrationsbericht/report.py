@@ -99,8 +99,9 @@ def markdown_table(df: pd.DataFrame, decimals: dict[str, int] | int | None = Non
     sep_parts = []
     for j, (col, numeric) in enumerate(zip(df.columns, aligns)):
         longest = max((len(r[j]) for r in table_cells), default=1)
-        header_word = max((len(w) for w in str(col).split()), default=1)
-        width = max(3, header_word, longest if numeric else min(longest, 40)) + 1
+        header_word = max((len(w) for w in re.split(r"[\s-]+", str(col)) if w), default=1)
+        # numbers get room for the cell padding as well; text wraps beyond 40 characters
+        width = max(3, header_word, longest + 3) if numeric else max(3, header_word, min(longest, 40)) + 1
         sep_parts.append("-" * (width - 1) + ":" if numeric else ":" + "-" * (width - 1))
     sep = "|" + "|".join(sep_parts) + "|"
     return "\n".join([header, sep, *rows])
