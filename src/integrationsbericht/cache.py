@@ -23,6 +23,13 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def _reader_fingerprint() -> str:
+    """A changed reader must not return tables parsed by its predecessor."""
+    from .sources import genesis
+
+    return hashlib.sha256(Path(genesis.__file__).read_bytes()).hexdigest()[:16]
+
+
 def read_genesis_cached(path: Path, cache_dir: Path | None) -> pd.DataFrame:
     """``read_genesis(path)``, memoised in ``cache_dir`` (no caching when it is ``None``)."""
     from .sources.genesis import read_genesis
@@ -30,7 +37,7 @@ def read_genesis_cached(path: Path, cache_dir: Path | None) -> pd.DataFrame:
     path = Path(path)
     if cache_dir is None:
         return read_genesis(path)
-    digest = sha256_file(path)
+    digest = hashlib.sha256((sha256_file(path) + _reader_fingerprint()).encode()).hexdigest()
     data_file = cache_dir / f"{digest}.parquet"
     meta_file = cache_dir / f"{digest}.json"
     if data_file.exists() and meta_file.exists():

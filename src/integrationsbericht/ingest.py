@@ -120,14 +120,19 @@ def _check_regions(regions: Iterable[str]) -> list[str]:
     return out
 
 
-def ingest_genesis(data_dir: str | Path, out_dir: str | Path, regions: Iterable[str]) -> dict:
+def ingest_genesis(
+    data_dir: str | Path, out_dir: str | Path, regions: Iterable[str], cache_dir: Path | None = None
+) -> dict:
     """Validate every GENESIS export of ``data_dir`` and write the edition's tables.
 
     Returns a manifest ``{code: meta}``; ``meta`` is the content of ``<code>.json`` (``code``,
     ``title``, ``unit``, ``source``, ``stand``, ``footnotes``, ``encoding``, ``source_file``,
     ``sha256``, ``regions``, ``regions_missing``, ``rows`` …) plus ``"rewritten"`` (bool, not
-    stored) telling whether the table was written in this run.
+    stored) telling whether the table was written in this run. With ``cache_dir``, parsed raw
+    files are shared between editions (many regions read the same exports).
     """
+    from .cache import read_genesis_cached
+
     data_dir = Path(data_dir)
     out = Path(out_dir) / "genesis"
     wanted = _check_regions(regions)
@@ -177,7 +182,7 @@ def ingest_genesis(data_dir: str | Path, out_dir: str | Path, regions: Iterable[
             manifest[code] = {**old, "rewritten": False}
             continue
 
-        df = read_genesis(f)
+        df = read_genesis_cached(f, cache_dir)
         meta = dict(df.attrs["meta"])
         sub = df[df["ags"].isin(wanted)].reset_index(drop=True)
         validate_genesis(sub, f)

@@ -192,7 +192,7 @@ def prepare_inputs(ed: Edition, stage: Path, log: Log) -> Inputs:
     proc = ed.processed_dir
     proc.mkdir(parents=True, exist_ok=True)
     log("Amtliche Statistik einlesen und prüfen …")
-    manifest = ingest_genesis(ed.data_dir, proc, ed.region_ags)
+    manifest = ingest_genesis(ed.data_dir, proc, ed.region_ags, cache_dir=proc.parent / ".cache" / "genesis")
     ed.regions.to_parquet(proc / "regions.parquet", index=False)
     inputs.sources = sorted(
         (
