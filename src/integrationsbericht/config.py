@@ -156,30 +156,46 @@ def _german_validation_message(err: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def load_config(path: str | Path | None = None) -> EditionConfig:
-    """Read and validate the edition config; raises :class:`ConfigError` with German text."""
-    path = Path(path) if path else DEFAULT_CONFIG
+def load_yaml(path: str | Path, what: str = "Die Datei") -> dict:
+    """Read a YAML mapping (config or catalogue); :class:`ConfigError` naming file and line.
+
+    ``what`` names the file in messages, e.g. ``"Die Zieldatei"``.
+    """
+    path = Path(path)
     if not path.exists():
-        raise ConfigError("Konfigurationsdatei nicht gefunden.", file=path)
+        raise ConfigError(f"{what} wurde nicht gefunden.", file=path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(
-            "Die Datei ist kein gültiges YAML.",
-            file=path,
-            line=(mark.line + 1) if mark else None,
+            f"{what} ist kein gültiges YAML.", file=path, line=(mark.line + 1) if mark else None
         ) from None
     except UnicodeDecodeError:
-        raise ConfigError("Die Datei ist nicht UTF-8-kodiert.", file=path) from None
+        raise ConfigError(f"{what} ist nicht UTF-8-kodiert.", file=path) from None
     if not isinstance(raw, dict):
-        raise ConfigError("Erwartet wird eine Zuordnung (Schlüssel: Wert) auf oberster Ebene.", file=path)
-    try:
-        return EditionConfig.model_validate(raw)
-    except ValidationError as exc:
         raise ConfigError(
-            "Die Konfiguration ist ungültig:\n" + _german_validation_message(exc), file=path
-        ) from None
+            f"{what}: erwartet wird eine Zuordnung (Schlüssel: Wert) auf oberster Ebene.", file=path
+        )
+    return raw
+
+
+def validate(model: type[BaseModel], raw: dict, path: str | Path | None, what: str):
+    """``model.model_validate(raw)`` with the errors listed in German."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{what} ist ungültig:\n" + _german_validation_message(exc), file=path) from None
+
+
+def load_model(path: str | Path, model: type[BaseModel], what: str):
+    """Read a YAML file and validate it against a pydantic ``model``."""
+    return validate(model, load_yaml(path, what), path, what)
+
+
+def load_config(path: str | Path | None = None) -> EditionConfig:
+    """Read and validate the edition config; raises :class:`ConfigError` with German text."""
+    return load_model(Path(path) if path else DEFAULT_CONFIG, EditionConfig, "Die Konfiguration")
 
 
 def resolve(path: str | Path, base: Path = PROJECT_ROOT) -> Path:

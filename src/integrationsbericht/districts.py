@@ -29,7 +29,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from . import fmt
 from .config import DistrictConfig, resolve
@@ -90,15 +89,10 @@ def normalize_name(name: str) -> str:
 
 def load_districts(ags: str, path: str | Path | None = None) -> list[District]:
     """The district list of a city from ``config/bezirke.yml`` (ordered by number)."""
+    from .config import load_yaml
+
     path = resolve(path or "config/bezirke.yml")
-    if not path.exists():
-        raise ConfigError("Liste der Stadtbezirke nicht gefunden.", file=path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError("Die Datei ist kein gültiges YAML.", file=path,
-                          line=(mark.line + 1) if mark else None) from None
+    raw = load_yaml(path, "Die Liste der Stadtbezirke")
     entry = raw.get(str(ags))
     if not isinstance(entry, dict) or not isinstance(entry.get("bezirke"), list):
         known = ", ".join(f"{k} ({v.get('stadt', '?')})" for k, v in raw.items()

@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from . import fmt
 from .errors import ConfigError, InputError
@@ -118,23 +118,9 @@ class Rules(_Strict):
 
 def load_rules(path: str | Path | None = None) -> Rules:
     """Read and validate ``config/befunde.yml``; :class:`ConfigError` with German text."""
-    from .config import _german_validation_message
+    from .config import load_model
 
-    path = Path(path) if path else DEFAULT_RULES
-    if not path.exists():
-        raise ConfigError("Die Regeln für die Befunde fehlen.", file=path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError("Die Datei ist kein gültiges YAML.", file=path,
-                          line=(mark.line + 1) if mark else None) from None
-    try:
-        return Rules.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(
-            "Die Regeln für die Befunde sind ungültig:\n" + _german_validation_message(exc), file=path
-        ) from None
+    return load_model(Path(path) if path else DEFAULT_RULES, Rules, "Die Regeldatei der Befunde")
 
 
 # --------------------------------------------------------------------------- finding

@@ -46,8 +46,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .errors import ConfigError, InputError
 
@@ -262,36 +261,20 @@ DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "config" / "indikatore
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
     """Read and validate the indicator catalogue; :class:`ConfigError` with German text."""
-    from .config import _german_validation_message
+    from .config import load_yaml
 
     path = Path(path) if path else DEFAULT_CATALOGUE
-    if not path.exists():
-        raise ConfigError("Der Indikatorenkatalog wurde nicht gefunden.", file=path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(
-            "Der Indikatorenkatalog ist kein gültiges YAML.",
-            file=path,
-            line=(mark.line + 1) if mark else None,
-        ) from None
-    return catalogue_from_dict(raw, file=path)
+    return catalogue_from_dict(load_yaml(path, "Der Indikatorenkatalog"), file=path)
 
 
 def catalogue_from_dict(raw: dict, file: str | Path | None = None) -> Catalogue:
-    from .config import _german_validation_message
+    from .config import validate
 
     if not isinstance(raw, dict):
         raise ConfigError("Der Indikatorenkatalog muss eine Zuordnung sein.", file=file)
     # keys starting with "x-" hold YAML anchors (shared lists) and are not part of the model
     raw = {k: v for k, v in raw.items() if not str(k).startswith("x-")}
-    try:
-        return Catalogue.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(
-            "Der Indikatorenkatalog ist ungültig:\n" + _german_validation_message(exc), file=file
-        ) from None
+    return validate(Catalogue, raw, file, "Der Indikatorenkatalog")
 
 
 def _as_catalogue(catalogue) -> Catalogue:

@@ -27,6 +27,7 @@ from typing import Callable, Iterable
 import yaml
 
 from . import __version__
+from .cache import sha256_file
 from .config import PROJECT_ROOT, resolve as resolve_path
 from .edition import Edition, describe, resolve
 from .errors import BuildError, ConfigError, ReportError
@@ -68,14 +69,6 @@ Log = Callable[[str], None]
 
 
 # -- small helpers ------------------------------------------------------------------------
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def sha256_tree(paths: Iterable[Path], base: Path | None = None) -> str:
     """Hash of file names and contents below ``paths`` (order-independent, deterministic)."""
     h = hashlib.sha256()

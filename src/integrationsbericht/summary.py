@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from . import fmt
 from .errors import ConfigError
@@ -31,31 +30,13 @@ class KeyFigureConfig(BaseModel):
 
 def load_config(path: Path) -> KeyFigureConfig:
     """The whole ``config/kennzahlen.yml`` (key figures and the survey items of the start page)."""
-    from .config import _german_validation_message
+    from .config import load_model
 
-    if not path.exists():
-        raise ConfigError("Die Liste der Kennzahlen fehlt.", file=path)
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    try:
-        return KeyFigureConfig.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(
-            "Die Liste der Kennzahlen ist ungültig:\n" + _german_validation_message(exc), file=path
-        ) from None
+    return load_model(path, KeyFigureConfig, "Die Liste der Kennzahlen")
 
 
 def load_spec(path: Path) -> list[KeyFigureSpec]:
-    from .config import _german_validation_message
-
-    if not path.exists():
-        raise ConfigError("Die Liste der Kennzahlen fehlt.", file=path)
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    try:
-        return KeyFigureConfig.model_validate(raw).key_figures
-    except ValidationError as exc:
-        raise ConfigError(
-            "Die Liste der Kennzahlen ist ungültig:\n" + _german_validation_message(exc), file=path
-        ) from None
+    return load_config(path).key_figures
 
 
 @dataclass

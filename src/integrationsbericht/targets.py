@@ -22,8 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from . import fmt
 from .errors import ConfigError
@@ -90,21 +89,12 @@ class TargetFile(_Strict):
 
 def load_targets(path: str | Path) -> TargetFile:
     """Read ``ziele.yml``; a missing file means no targets. :class:`ConfigError` on errors."""
-    from .config import _german_validation_message
+    from .config import load_model
 
     path = Path(path)
     if not path.exists():
         return TargetFile(example=False, status_text="", targets=[])
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError("Die Zieldatei ist kein gültiges YAML.", file=path,
-                          line=(mark.line + 1) if mark else None) from None
-    try:
-        return TargetFile.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError("Die Zieldatei ist ungültig:\n" + _german_validation_message(exc), file=path) from None
+    return load_model(path, TargetFile, "Die Zieldatei")
 
 
 def targets_for(edition) -> TargetFile:
