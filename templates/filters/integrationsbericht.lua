@@ -41,8 +41,23 @@ local function data_block(div)
     return nil
   end
   if is_html then
+    -- A block with the chart's numbers as a table is "Daten zur Abbildung"; a block with
+    -- download links only ("Daten zur Tabelle: CSV · Excel") takes its lead-in as summary.
+    local label = data_label
+    local has_table = false
+    div:walk({ Table = function(t) has_table = true end })
+    local first = div.content[1]
+    if not has_table then
+      label = "Daten herunterladen"
+      if first and (first.t == "Para" or first.t == "Plain") then
+        local lead = pandoc.utils.stringify(first):match("^([^:]+):")
+        if lead and utf8.len(lead) <= 60 then
+          label = lead
+        end
+      end
+    end
     local blocks = pandoc.List({
-      pandoc.RawBlock("html", '<details class="ib-data">\n<summary>' .. data_label .. "</summary>"),
+      pandoc.RawBlock("html", '<details class="ib-data">\n<summary>' .. label .. "</summary>"),
     })
     blocks:extend(div.content)
     blocks:insert(pandoc.RawBlock("html", "</details>"))

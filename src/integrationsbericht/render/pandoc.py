@@ -446,14 +446,12 @@ def _unique_ids(parsed: list[Parsed]) -> dict[str, dict[str, str]]:
             if ident not in seen:
                 seen.add(ident)
                 continue
-            if ident.startswith(("fig-", "tbl-")):
-                raise BuildError(
-                    f"Die Kennung {ident} kommt mehrfach vor (zuletzt im Kapitel {p.chapter.source}); "
-                    "Abbildungen und Tabellen brauchen im ganzen Bericht eindeutige Kennungen."
-                )
-            new, n = f"{stem}--{ident}", 2
+            # keep the fig-/tbl- prefix: references within the chapter follow the renamed copy
+            prefix = ident[:4] if ident.startswith(("fig-", "tbl-")) else ""
+            base = f"{prefix}{stem}--{ident[len(prefix):]}"
+            new, n = base, 2
             while new in seen:
-                new, n = f"{stem}--{ident}-{n}", n + 1
+                new, n = f"{base}-{n}", n + 1
             seen.add(new)
             renames[p.chapter.source][ident] = new
     return renames
@@ -479,6 +477,10 @@ def _pdf_ast(project: Project, parsed: list[Parsed], logo_rel: str) -> dict:
                 attr = n["c"][1] if t == "Header" else n["c"][0]
                 if attr[0] in own:
                     attr[0] = own[attr[0]]
+            if t == "Cite":
+                for cit in n["c"][0]:
+                    if cit["citationId"] in own:
+                        cit["citationId"] = own[cit["citationId"]]
             if t == "Header":
                 # the start page and all of its sections stay unnumbered; chapters start at 1
                 if ch.is_index and "unnumbered" not in n["c"][1][1]:
