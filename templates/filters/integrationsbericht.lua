@@ -179,7 +179,8 @@ local function column_widths(tbl)
     longest[i] = 1
     word[i] = 1
   end
-  local function visit_rows(rows)
+  -- `word`: the widest unbreakable piece (numbers, dates) must fit; header words may hyphenate
+  local function visit_rows(rows, word_factor)
     for _, row in ipairs(rows) do
       for i, cell in ipairs(row.cells) do
         if i <= ncol then
@@ -189,7 +190,7 @@ local function column_widths(tbl)
             longest[i] = n
           end
           for w in text:gmatch("%S+") do
-            local m = utf8.len(w) or #w
+            local m = (utf8.len(w) or #w) * word_factor
             if m > word[i] then
               word[i] = m
             end
@@ -198,13 +199,13 @@ local function column_widths(tbl)
       end
     end
   end
-  visit_rows(tbl.head.rows)
+  visit_rows(tbl.head.rows, 0.65)
   for _, body in ipairs(tbl.bodies) do
-    visit_rows(body.body)
+    visit_rows(body.body, 1)
   end
   local weights, total = {}, 0
   for i = 1, ncol do
-    local w = math.max(math.min(longest[i], 80) ^ 0.6, math.min(word[i], 16) * 0.4, 2.2)
+    local w = math.max(math.min(longest[i], 80) ^ 0.6, math.min(word[i], 18) * 0.55 + 1.5, 2.2)
     weights[i] = w
     total = total + w
   end
