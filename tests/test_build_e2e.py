@@ -155,7 +155,7 @@ def small_project(tmp_path_factory, shared_data):
     [
         (["--data", "/nonexistent/daten"], "Datenordner existiert nicht"),
         (["--ags", "09999"], "Regionalschlüssel 09999"),
-        (["--year", "1980"], "Berichtsjahr 1980"),
+        (["--year", "2030"], "Berichtsjahr 2030"),
     ],
     ids=["missing-data-folder", "wrong-ags", "year-without-data"],
 )

@@ -60,8 +60,9 @@ def test_gap_widened_fires_with_numbers():
     f = out[0]
     assert "von 2020 bis 2025 von 20,0 auf 25,0 Prozentpunkte gewachsen" in f.text
     assert "35,0 % bei Ausländer*innen, 10,0 % bei Deutschen" in f.text
-    assert f.href() == "arbeit-lebensunterhalt.html#fig-sgb2-quote-gruppen"
-    assert f.href(from_root=True) == "report/arbeit-lebensunterhalt.html#fig-sgb2-quote-gruppen"
+    assert f.href() == "arbeit-lebensunterhalt.html#ind-sgb2-quote"
+    assert f.href(from_root=True) == "report/arbeit-lebensunterhalt.html#ind-sgb2-quote"
+    assert "[Abschnitt im Kapitel" in f.markdown(titles={"arbeit-lebensunterhalt": "Arbeit"})
 
 
 def test_gap_narrowed_fires_and_stable_gap_is_silent():

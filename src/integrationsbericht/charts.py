@@ -560,7 +560,8 @@ def section(ch, ed, df: pd.DataFrame, catalogue, indicator: str, *, heading_leve
     ind = catalogue.get(indicator)
     glabels = {g: catalogue.group_label(ind, g) for g in ind.groups}
     h = "#" * heading_level
-    ch.md(f"{h} {ind.title}")
+    # stable anchor for links from the findings ("Befunde") to this section
+    ch.md(f"{h} {ind.title} {{#ind-{indicator.replace('_', '-')}}}")
     rows = df[df["indicator"] == indicator]
     if rows[(rows["ags"] == ed.ags) & rows["value"].notna()].empty:
         ch.md(not_available(ed.city, ind.title) + f" (Definition: {ind.definition})")

@@ -133,10 +133,16 @@ class EditionConfig(_Strict):
         return v
 
 
+# German names of the most used keys, shown next to the key in messages
+_FIELD_NAMES = {"year": "Berichtsjahr", "ags": "Regionalschlüssel", "data_dir": "Datenordner"}
+
+
 def _german_validation_message(err: ValidationError) -> str:
     lines = []
     for e in err.errors():
         where = ".".join(str(p) for p in e["loc"]) or "(Wurzel)"
+        if where in _FIELD_NAMES:
+            where = f"{where} ({_FIELD_NAMES[where]})"
         kind = e["type"]
         if kind == "extra_forbidden":
             msg = "unbekannter Schlüssel (Tippfehler?)"
@@ -147,7 +153,10 @@ def _german_validation_message(err: ValidationError) -> str:
         elif kind.startswith("string"):
             msg = f"Text erwartet, gefunden: {e.get('input')!r}"
         elif kind in ("greater_than_equal", "less_than_equal"):
-            msg = f"Wert außerhalb des erlaubten Bereichs: {e.get('input')!r}"
+            limit = (e.get("ctx") or {}).get("ge", (e.get("ctx") or {}).get("le"))
+            msg = f"Wert außerhalb des erlaubten Bereichs: {e.get('input')!r}" + (
+                f" (Grenze: {limit})" if limit is not None else ""
+            )
         elif kind == "literal_error":
             msg = f"unzulässiger Wert {e.get('input')!r}"
         else:

@@ -153,7 +153,12 @@ class Finding:
         text = self.text
         if self.chapter and (available is None or self.chapter in available):
             title = (titles or {}).get(self.chapter, self.chapter)
-            what = "Abbildung im Kapitel" if self.anchor else "Kapitel"
+            if not self.anchor:
+                what = "Kapitel"
+            elif self.anchor.startswith("fig-"):
+                what = "Abbildung im Kapitel"
+            else:
+                what = "Abschnitt im Kapitel"
             text += f" [{what} „{title}“]({self.href(from_root)})"
         return text
 

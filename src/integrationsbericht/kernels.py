@@ -55,11 +55,20 @@ def _run(km: KernelManager, code: str, timeout: float = 300) -> None:
         kc.stop_channels()
 
 
-def start_warm_kernel() -> KernelManager:
-    km = KernelManager(kernel_name=KERNEL_NAME)
-    km.start_kernel(extra_arguments=KERNEL_ARGS)
-    _run(km, _WARM_CODE)
-    return km
+def start_warm_kernel(attempts: int = 2) -> KernelManager:
+    """Start a kernel and preload the libraries; a kernel that dies on start-up (it happens
+    on a busy machine) is replaced once."""
+    for attempt in range(attempts):
+        km = KernelManager(kernel_name=KERNEL_NAME)
+        try:
+            km.start_kernel(extra_arguments=KERNEL_ARGS)
+            _run(km, _WARM_CODE)
+            return km
+        except Exception:
+            _shutdown(km)
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 class KernelPool:
