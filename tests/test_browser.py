@@ -10,6 +10,8 @@ axe-core comes from npm (``tests/browser/package.json``, installed with
 
 from __future__ import annotations
 
+import os
+
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -25,10 +27,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
+def _missing(what: str):
+    """Locally a missing browser or axe-core skips with a hint; in CI (CI=true) it fails."""
+    if os.environ.get("CI"):
+        pytest.fail(f"Browser-Tests nicht möglich: {what}")
+    pytest.skip(f"Browser-Tests übersprungen: {what}")
+
+
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip("Browser-Tests übersprungen: /usr/bin/chromium fehlt (Debian-Paket chromium installieren).")
+        _missing("/usr/bin/chromium fehlt (Debian-Paket chromium installieren)")
     playwright = pytest.importorskip("playwright.sync_api", reason="Python-Paket playwright fehlt.")
     with playwright.sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -55,7 +64,7 @@ def _file_of(url: str) -> Path:
 def visited(browser, site):
     """Open every page once; collect console errors, failed requests, links, ids and axe results."""
     if not AXE.is_file():
-        pytest.fail(f"axe-core fehlt ({AXE}); vorher ausführen: npm ci --prefix tests/browser")
+        _missing(f"axe-core fehlt ({AXE}); vorher ausführen: npm ci --prefix tests/browser")
     axe_source = AXE.read_text(encoding="utf-8")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     results = {}
