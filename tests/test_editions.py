@@ -52,8 +52,12 @@ def test_read_previous_names_line_and_column(tmp_path):
     with pytest.raises(InputError) as err:
         revisions.read_previous(bad)
     text = str(err.value)
-    # "13,2" splits into an extra column: pandas refuses the row, or the value is not a number
-    assert "indikatoren.csv" in text
+    # "13,2" splits into an extra column: the row is named
+    assert "indikatoren.csv" in text and "Zeile 3" in text and "mehr Felder" in text
+    empty = tmp_path / "leer.csv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match="Die Datei ist leer"):
+        revisions.read_previous(empty)
     bad.write_text("indicator,ags,period,group,value\nx,05711,2015,insgesamt,13.1\nx,05711,2016,insgesamt,viel\n", encoding="utf-8")
     with pytest.raises(InputError) as err:
         revisions.read_previous(bad)

@@ -252,11 +252,14 @@ def test_changes_and_year_cutoff(result):
     assert result.year.max() <= YEAR
     s = ind.series(result, "bevoelkerung", BIELEFELD).set_index("year")
     assert s.loc[2015, "change_1y"] == 333090 - 329782
-    assert s.loc[2015, "change_5y"] == s.loc[2015, "value"] - s.loc[2010, "value"]
-    assert s.loc[2015, "change_10y"] == s.loc[2015, "value"] - s.loc[2005, "value"]
+    assert s.loc[2010, "change_5y"] == s.loc[2010, "value"] - s.loc[2005, "value"]
+    # the Zensus 2011 break lies between 2010 and 2015: no change across it
+    assert bool(s.loc[2011, "break"])
+    assert math.isnan(s.loc[2015, "change_5y"]) and math.isnan(s.loc[2015, "change_10y"])
+    assert math.isnan(s.loc[2011, "change_1y"])
     a = ind.series(result, "auslaenderanteil", BIELEFELD).set_index("year")
     assert math.isnan(a.loc[2015, "change_1y"])  # 2014 not in the data: no invented change
-    assert a.loc[2015, "change_5y"] == pytest.approx(a.loc[2015, "value"] - a.loc[2010, "value"])
+    assert math.isnan(a.loc[2015, "change_5y"])  # 2010 → 2015 crosses the 2011 break
 
 
 def test_all_comparison_regions_present(result):

@@ -666,3 +666,33 @@ def targets_block(ch, ed, df: pd.DataFrame, catalogue, field: str) -> None:
     lines = [f"- {r['Symbol']} **{r['Status']}** – {r['Ziel']} (aktuell {r['Aktueller Wert']}, Stand {r['Stand']})" for _, r in ov.iterrows()]
     note = (" Die Zielwerte sind Beispiele, die der Rat noch beschließen muss." if tf.example else "")
     ch.callout("note", title, "\n".join(lines) + "\n\n" + tg.RULE_TEXT + note)
+
+
+def age_summary(df: pd.DataFrame, ags: str, year: int, city: str, period: str) -> str | None:
+    """German text comparing the age structure of foreign and German residents, or ``None``
+    when one of the age shares is missing (nothing is filled in with zero)."""
+
+    def share(group: str) -> float | None:
+        r = df[(df["indicator"] == "altersstruktur") & (df["ags"] == ags) & (df["group"] == group)
+               & (df["year"] == year)]
+        return None if r.empty or pd.isna(r["value"].iloc[0]) else float(r["value"].iloc[0])
+
+    parts = {g: share(g) for g in ("auslaendisch_18_30", "auslaendisch_30_45", "deutsch_18_30",
+                                   "deutsch_30_45", "auslaendisch_ab_65", "deutsch_ab_65")}
+    if any(v is None for v in parts.values()):
+        return None
+    young = parts["auslaendisch_18_30"] + parts["auslaendisch_30_45"]
+    young_de = parts["deutsch_18_30"] + parts["deutsch_30_45"]
+    old, old_de = fmt.percent(parts["auslaendisch_ab_65"], 1), fmt.percent(parts["deutsch_ab_65"], 1)
+    if young > young_de:
+        return (
+            f"Die ausländische Bevölkerung in {city} ist im Durchschnitt jünger als die deutsche: "
+            f"Am {period} waren {fmt.percent(young, 1)} der Ausländer*innen zwischen 18 und 45 Jahre "
+            f"alt, bei den Deutschen {fmt.percent(young_de, 1)}. 65 Jahre und älter waren {old} der "
+            f"Ausländer*innen und {old_de} der Deutschen."
+        )
+    return (
+        f"Am {period} waren {fmt.percent(young, 1)} der Ausländer*innen und "
+        f"{fmt.percent(young_de, 1)} der Deutschen in {city} zwischen 18 und 45 Jahre alt; 65 Jahre "
+        f"und älter waren {old} der Ausländer*innen und {old_de} der Deutschen."
+    )

@@ -85,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="nur Konfiguration und Eingabedaten prüfen")
     common(c)
+    c.add_argument("--project", type=Path, default=None,
+                   help="Berichtsprojekt mit _quarto.yml, notebooks/, config/ (Standard: dieses Repository)")
 
     d = sub.add_parser("demo-data", help="Demodaten neu erzeugen (deterministisch)")
     d.add_argument("--out", type=Path, default=None, help="Zielordner (Standard: data/raw/)")
@@ -249,7 +251,8 @@ def cmd_check(args, console) -> int:
     from .pipeline import check
 
     try:
-        check(args.config, data_dir=args.data, ags=args.ags, year=args.year, log=console.print)
+        check(args.config, data_dir=args.data, ags=args.ags, year=args.year, log=console.print,
+              project=args.project)
     except ReportError as err:
         console.print(f"Fehler: {err}")
         return EXIT_ERROR

@@ -712,3 +712,30 @@ def age_chart(table: pd.DataFrame, district: str, period: str | None = None):
     data = pd.DataFrame({"Altersgruppe": groups, district: dv.round(1).to_numpy(),
                          CITY_TOTAL: cv.round(1).to_numpy()})
     return fig, data
+
+
+def survey_table(estimates: pd.DataFrame, districts: list[District], items: list[str]) -> pd.DataFrame:
+    """One row per district, one column per key survey item (its summary category, e.g.
+    "wohl (1–2)"), values as published: German percent, "(…)" for 10–29 cases, "/" below 10."""
+    from .survey.estimates import display_value
+
+    est = survey_by_district(estimates, districts)
+    est = est[est["item"].isin(items) & (est["kind"] == "summary")]
+    if est.empty:
+        return pd.DataFrame()
+    order = {d.name: i for i, d in enumerate(districts)}
+    cols = {}
+    for item in items:
+        sub = est[est["item"] == item]
+        if sub.empty:
+            continue
+        label = f"{sub['item_text'].iloc[0]} – {sub['category'].iloc[0]}"
+        cols[label] = {
+            r["bezirk"]: display_value(r["share"], r["flag"] if isinstance(r["flag"], str) else "")
+            for _, r in sub.iterrows()
+        }
+    table = pd.DataFrame(cols)
+    table.index.name = "Stadtbezirk"
+    table = table.reset_index()
+    table["_o"] = table["Stadtbezirk"].map(order)
+    return table.sort_values("_o").drop(columns="_o").fillna("/").reset_index(drop=True)

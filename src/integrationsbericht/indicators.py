@@ -833,6 +833,20 @@ def _add_changes(df: pd.DataFrame) -> pd.DataFrame:
         )
         prev = key.reindex(prev_idx).to_numpy()
         df[f"change_{k}y"] = df["value"].to_numpy() - prev
+    # No change is computed across a series break (new source or method in (year − k, year]):
+    # the two values are not comparable.
+    if "break" in df.columns and df["break"].fillna(False).astype(bool).any():
+        breaks: dict[tuple, list[int]] = {}
+        hit = df[df["break"].fillna(False).astype(bool)]
+        for ind, ags, grp, yr in zip(hit["indicator"], hit["ags"], hit["group"], hit["year"]):
+            breaks.setdefault((ind, ags, grp), []).append(int(yr))
+        for k in (1, 5, 10):
+            col = f"change_{k}y"
+            crossed = [
+                any(y - k < b <= y for b in breaks.get((ind, ags, grp), ()))
+                for ind, ags, grp, y in zip(df["indicator"], df["ags"], df["group"], df["year"])
+            ]
+            df.loc[pd.Series(crossed, index=df.index), col] = np.nan
     return df
 
 

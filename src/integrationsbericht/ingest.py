@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from .errors import ConfigError, InputError
 from .sources import genesis as _genesis
+from .cache import sha256_file
 from .sources.genesis import read_genesis, validate_genesis
 
 __all__ = ["ingest_genesis", "genesis_files", "READER_FINGERPRINT"]
@@ -44,14 +45,6 @@ def _fingerprint() -> str:
 
 
 READER_FINGERPRINT = _fingerprint()
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:  # read-only
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _peek_code(path: Path) -> str | None:
@@ -163,7 +156,7 @@ def ingest_genesis(
 
     manifest: dict[str, dict] = {}
     for code, f in sorted(by_code.items()):
-        sha = _sha256(f)
+        sha = sha256_file(f)
         pq_path = out / f"{code}.parquet"
         js_path = out / f"{code}.json"
         old = None
@@ -177,7 +170,7 @@ def ingest_genesis(
             and old.get("sha256") == sha
             and old.get("regions") == wanted
             and old.get("reader") == READER_FINGERPRINT
-            and old.get("parquet_sha256") == _sha256(pq_path)
+            and old.get("parquet_sha256") == sha256_file(pq_path)
         ):
             manifest[code] = {**old, "rewritten": False}
             continue
@@ -199,7 +192,7 @@ def ingest_genesis(
                 "rows": int(len(sub)),
                 "periods": sorted(set(sub["period"]), key=lambda p: (p[-4:], p)),
                 "reader": READER_FINGERPRINT,
-                "parquet_sha256": _sha256(pq_path),
+                "parquet_sha256": sha256_file(pq_path),
             }
         )
         _write_json(meta, js_path)

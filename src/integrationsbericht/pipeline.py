@@ -184,6 +184,14 @@ def prepare_inputs(ed: Edition, stage: Path, log: Log) -> Inputs:
     inputs = Inputs()
     proc = ed.processed_dir
     proc.mkdir(parents=True, exist_ok=True)
+    # Results of an earlier build (another data folder or year) must never reach this one:
+    # optional inputs are removed here and written again only if this edition has them.
+    for stale in ("survey", "districts", "measures"):
+        shutil.rmtree(proc / stale, ignore_errors=True)
+    (proc / "revisions.parquet").unlink(missing_ok=True)
+    downloads = stage / "downloads"
+    shutil.rmtree(downloads, ignore_errors=True)
+    downloads.mkdir(parents=True)
     log("Amtliche Statistik einlesen und prüfen …")
     manifest = ingest_genesis(ed.data_dir, proc, ed.region_ags, cache_dir=proc.parent / ".cache" / "genesis")
     ed.regions.to_parquet(proc / "regions.parquet", index=False)
@@ -200,9 +208,7 @@ def prepare_inputs(ed: Edition, stage: Path, log: Log) -> Inputs:
     table = indicators.prepare(ed)
     if ed.config.previous_indicators:
         table = _apply_revisions(ed, table, inputs, log)
-    downloads = stage / "downloads"
-    downloads.mkdir(parents=True, exist_ok=True)
-    indicators.export(table, downloads)
+    indicators.export(table, downloads, indicators.catalogue_for(ed))
     inputs.available["genesis"] = [proc / "indicators.parquet", proc / "genesis"]
     catalogue = indicators.catalogue_for(ed)
     for field_name in catalogue.fields:
@@ -306,6 +312,7 @@ def stage_project(
     """Write the staging Quarto project (without the executed notebooks)."""
     stage.mkdir(parents=True, exist_ok=True)
     (stage / "report").mkdir(exist_ok=True)
+    _remove_unselected(stage, chapters, project)
     # _quarto.yml with this edition's chapters
     data = yaml.safe_load(project.quarto_file.read_text(encoding="utf-8"))
     keep = {c.path for c in chapters}
@@ -365,6 +372,19 @@ def stage_project(
     _write_if_changed(stage / "_edition.yml", yaml.safe_dump(meta, allow_unicode=True, sort_keys=True))
     ed.write(stage / "_edition_config.yml")
     return stage
+
+
+def _remove_unselected(stage: Path, chapters: list[ChapterEntry], project: Project) -> None:
+    """Drop executed notebooks and figure files of chapters this edition does not have (an
+    earlier build of the same stage may have had them): nothing stale gets published."""
+    keep = {c.path for c in chapters}
+    for entry in read_toc(project):
+        if entry.path in keep:
+            continue
+        target = stage / entry.path
+        target.unlink(missing_ok=True)
+        shutil.rmtree(target.parent / "files" / entry.name, ignore_errors=True)
+        (stage / ".cache" / f"{entry.name}.key").unlink(missing_ok=True)
 
 
 def _write_if_changed(path: Path, text: str) -> None:
@@ -794,34 +814,59 @@ def check(
     ags: str | None = None,
     year: int | None = None,
     log: Log | None = None,
+    project: str | Path | None = None,
 ) -> Edition:
-    """Validate config and every raw input without building; raises on the first problem."""
+    """Validate config, catalogues and every raw input without building; raises on the first
+    problem (a German :class:`ReportError` naming file, line and column)."""
+    from . import districts, findings, indicators, measures, summary, targets
     from .sources.genesis import read_genesis
+    from .survey.codebook import load_codebook
+    from .survey.open_answers import load_codeframe
 
     log = log or (lambda _m: None)
-    ed = resolve(config_path, data_dir=data_dir, ags=ags, year=year)
+    proj = Project(Path(project).resolve()) if project else Project()
+    if config_path is None:
+        config_path = proj.config_dir / "edition.yml"
+    ed = resolve(config_path, data_dir=data_dir, ags=ags, year=year, project_root=proj.root)
     log("Konfiguration: in Ordnung. " + describe(ed))
+
+    catalogue = indicators.catalogue_for(ed)
+    targets.targets_for(ed)
+    summary.load_config(ed.path("config/kennzahlen.yml"))
+    findings.load_rules(ed.path("config/befunde.yml"))
+    load_codebook(ed.path(ed.config.survey.codebook))
+    load_codeframe(ed.path(ed.config.survey.codeframe))
+    log(f"Kataloge: {len(catalogue.indicators)} Indikatoren, Ziele, Kennzahlen, Befunde, "
+        "Codebuch und Codierschema in Ordnung.")
+
     files = sorted((ed.data_dir / "genesis").glob("*.csv"))
+    tables = {}
     for f in files:
-        read_genesis(f)
+        df = read_genesis(f)
+        tables[df.attrs["meta"]["code"]] = df
     log(f"GENESIS-Dateien: {len(files)} geprüft, in Ordnung.")
+    status = indicators.availability(catalogue, tables)
+    missing = status[~status["available"]] if "available" in status.columns else status.iloc[0:0]
+    for rec in missing.to_dict("records"):
+        log(f"Hinweis: {rec.get('message') or rec.get('indicator')}")
     survey_file = resolve_path(ed.config.survey.file, ed.data_dir)
     if survey_file.exists():
         from .sources.survey import read_survey_file
 
         read_survey_file(ed, survey_file)
         log(f"Befragung: {survey_file.name} geprüft, in Ordnung.")
-    from . import districts
-
     if districts.has_input(ed):
         districts.check(ed)
         log("Daten nach Stadtbezirken: geprüft, in Ordnung.")
-    from . import measures
-
     if measures.has_input(ed):
         measures.check(ed)
         log("Umsetzungsstand der Maßnahmen: geprüft, in Ordnung.")
-    toc = read_toc()
+    if ed.config.previous_indicators:
+        from . import revisions
+
+        revisions.read_previous(ed.path(ed.config.previous_indicators))
+        log("Indikatoren der letzten Ausgabe: geprüft, in Ordnung.")
+    toc = read_toc(proj)
     for entry in toc:
         if not entry.source.exists():
             raise ConfigError(f"'{entry.path}' aus _quarto.yml fehlt.", file=entry.source)

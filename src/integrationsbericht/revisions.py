@@ -28,8 +28,18 @@ def read_previous(path: Path) -> pd.DataFrame:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except UnicodeDecodeError:
         raise InputError("Die Datei ist nicht UTF-8-kodiert (erwartet: indikatoren.csv).", file=path) from None
+    except pd.errors.EmptyDataError:
+        raise InputError("Die Datei ist leer (erwartet: indikatoren.csv einer früheren Ausgabe).", file=path) from None
     except pd.errors.ParserError as exc:
-        raise InputError(f"Die Datei ist keine gültige CSV-Datei: {exc}", file=path) from None
+        import re
+
+        m = re.search(r"line (\d+)", str(exc))
+        raise InputError(
+            "Die Zeile hat mehr Felder als die Kopfzeile (Komma im Wert?); erwartet wird die "
+            "unveränderte indikatoren.csv einer früheren Ausgabe.",
+            file=path,
+            line=int(m.group(1)) if m else None,
+        ) from None
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
         raise InputError(

@@ -221,3 +221,23 @@ def survey_sentence(res, items: list[str], city: str) -> str | None:
         bits.append(f"„{it.text}“ – {label}: {with_ci(row)}")
     text = f"An der Bevölkerungsbefragung in {city} haben {fmt.number(n)} Menschen teilgenommen"
     return text + (". " + "; ".join(bits) + "." if bits else ".")
+
+
+def data_sources_text(edition) -> str:
+    """„Zahlen der amtlichen Statistik, einer repräsentativen Befragung … und Daten der
+    Stadtbezirke“ — only what this edition really has; "repräsentativ" only for weighted results."""
+    import json
+
+    proc = edition.processed_dir
+    sources = ["Zahlen der amtlichen Statistik"]
+    diag_file = proc / "survey" / "diagnostics.json"
+    if diag_file.exists():
+        weighted = json.loads(diag_file.read_text(encoding="utf-8")).get("weighting", {}).get("weighted")
+        sources.append(
+            "einer repräsentativen Befragung der Bevölkerung"
+            if weighted
+            else "einer (ungewichteten) Befragung der Bevölkerung"
+        )
+    if (proc / "districts" / "indicators.parquet").exists():
+        sources.append("Daten der Stadtbezirke")
+    return sources[0] if len(sources) == 1 else ", ".join(sources[:-1]) + " und " + sources[-1]

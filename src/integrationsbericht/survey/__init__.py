@@ -60,7 +60,8 @@ def _survey_meta(survey_path: Path) -> dict:
 def _register_margins(edition, codebook: Codebook) -> tuple[dict | None, str | None]:
     reg_path = resolve_path(edition.config.districts.file, edition.data_dir)
     if not reg_path.exists():
-        return None, f"Registerauszug {reg_path} nicht vorhanden"
+        # the reason is printed in the method annex: no absolute (machine-specific) path
+        return None, f"kein Registerauszug ({edition.config.districts.file}) im Datenordner"
     districts = list(codebook.value_labels(codebook.by_name["bezirk"]).values()) if "bezirk" in codebook.by_name else []
     try:
         from ..sources.register import read_register
@@ -68,7 +69,12 @@ def _register_margins(edition, codebook: Codebook) -> tuple[dict | None, str | N
         reg = read_register(reg_path, districts)
     except ImportError:  # pragma: no cover - register reader not installed
         reg = pd.read_csv(reg_path, sep=";", dtype=str, encoding="utf-8-sig")
-    margins = margins_from_register(reg, None, [tuple(m) for m in codebook.weighting.margins])
+    try:
+        margins = margins_from_register(reg, None, [tuple(m) for m in codebook.weighting.margins])
+    except InputError as err:
+        if err.file is None:  # name the register file the margins come from
+            err = InputError(err.message, file=reg_path, column=err.column, hint=err.hint)
+        raise err from None
     return margins, None
 
 
@@ -95,7 +101,12 @@ def prepare(edition, out_dir: Path) -> dict:
 
     margins, reason = _register_margins(edition, codebook)
     if margins is not None:
-        res = rake(weighting_frame(df, codebook), margins)
+        try:
+            res = rake(weighting_frame(df, codebook), margins)
+        except InputError as err:
+            if err.file is None:  # e.g. a margin category no respondent has: name the survey
+                err = InputError(err.message, file=survey_path, column=err.column, hint=err.hint)
+            raise err from None
         weights = res.weights
         diag_w = {"weighted": True, **res.diagnostics, "variables": dict(codebook.weighting.variables)}
         margins_table = res.margins_table
