@@ -102,3 +102,8 @@ def test_table_caption_and_downloads(tmp_path):
     assert "| Einwohner\\*innen | 333.090 |" in md
     assert ": Kennzahlen {#tbl-kennzahlen}" in md
     assert (tmp_path / "files" / "index" / "kennzahlen.csv").read_text(encoding="utf-8").startswith("Kennzahl,Wert")
+
+
+def test_links_to_site_files_depend_on_the_page(tmp_path):
+    assert Chapter.open(None, tmp_path, "index").site_href("downloads/a.csv") == "downloads/a.csv"
+    assert Chapter.open(None, tmp_path, "quellen").site_href("downloads/a.csv") == "../downloads/a.csv"

@@ -145,6 +145,10 @@ class Chapter:
             self._edition = edition.load(self.config_path)
         return self._edition
 
+    def site_href(self, path: str) -> str:
+        """Link from this chapter's page to a file at the site root (e.g. ``downloads/…``)."""
+        return path if self.name == "index" else f"../{path}"
+
     @property
     def files_rel(self) -> str:
         return f"files/{self.name}"
