@@ -478,3 +478,19 @@ def test_quarto_stage_gets_the_edition_colours_and_logo(tmp_path):
     before = (stage / "_quarto.yml").read_text(encoding="utf-8")
     quarto_mod.prepare_stage(load_project(stage))
     assert (stage / "_quarto.yml").read_text(encoding="utf-8") == before
+
+
+def test_conditional_content_only_in_its_format(tmp_path):
+    stage = make_stage(tmp_path)
+    nb = nbformat.read(stage / "report/arbeit.ipynb", as_version=4)
+    nb.cells.append(new_markdown_cell(
+        '::: {.content-visible when-format="html"}\nNUR-AUF-DER-WEBSITE\n:::\n\n'
+        '::: {.content-hidden when-format="html"}\nNUR-IM-PDF\n:::\n'))
+    nbformat.write(nb, stage / "report/arbeit.ipynb")
+    out = tmp_path / "o"
+    out.mkdir()
+    render(stage, out, renderer="pandoc", formats={"pdf", "html"})
+    html = (out / "report/arbeit.html").read_text(encoding="utf-8")
+    assert "NUR-AUF-DER-WEBSITE" in html and "NUR-IM-PDF" not in html
+    text = "".join(page.extract_text() or "" for page in PdfReader(out / PDF_NAME).pages)
+    assert "NUR-IM-PDF" in text and "NUR-AUF-DER-WEBSITE" not in text

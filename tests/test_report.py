@@ -47,14 +47,6 @@ def test_formatted_number_columns_are_right_aligned():
     assert re.fullmatch(r"\|:-{3,}\|-{3,}:\|-{3,}:\|", markdown_table(df).splitlines()[1])
 
 
-def test_column_widths_follow_the_content():
-    df = pd.DataFrame({"Kennzahl": ["Sozialversicherungspflichtig Beschäftigte je 100 Einwohner"],
-                       "Wert": ["18.106.319"]})
-    sep = markdown_table(df).splitlines()[1]
-    text_dashes, number_dashes = (len(part.strip(":")) for part in sep.strip("|").split("|"))
-    assert text_dashes == 40 and number_dashes == 12
-
-
 def test_missing_values_get_a_symbol_not_a_blank():
     df = pd.DataFrame({"Region": ["A", "B"], "Wert": [1.5, float("nan")]})
     assert markdown_table(df).splitlines()[-1] == "| B | . |"

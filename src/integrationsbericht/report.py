@@ -80,7 +80,6 @@ def markdown_table(df: pd.DataFrame, decimals: dict[str, int] | int | None = Non
             numeric = bool(values) and all(_NUMBER_TEXT_RE.match(v) for v in values)
         aligns.append(numeric)
     rows = []
-    table_cells = []
     for rec in df.itertuples(index=False):
         cells = []
         for col, value in zip(df.columns, rec):
@@ -92,17 +91,10 @@ def markdown_table(df: pd.DataFrame, decimals: dict[str, int] | int | None = Non
             if isinstance(value, int) and _RAW_COLUMN_RE.search(str(col)):
                 value = str(value)
             cells.append(_cell(value, d))
-        table_cells.append(cells)
         rows.append("| " + " | ".join(cells) + " |")
-    # Relative column widths (pandoc takes them from the dashes when a table is wider than the
-    # page): numbers never wrap, text wraps beyond 40 characters, headers at word breaks.
-    sep_parts = []
-    for j, (col, numeric) in enumerate(zip(df.columns, aligns)):
-        longest = max((len(r[j]) for r in table_cells), default=1)
-        header_word = max((len(w) for w in re.split(r"[\s-]+", str(col)) if w), default=1)
-        # numbers get room for the cell padding as well; text wraps beyond 40 characters
-        width = max(3, header_word, longest + 3) if numeric else max(3, header_word, min(longest, 40)) + 1
-        sep_parts.append("-" * (width - 1) + ":" if numeric else ":" + "-" * (width - 1))
+    # Column widths are left to the renderers (the Lua filter sizes PDF columns by their
+    # content; HTML tables lay out automatically): equal, short rules here.
+    sep_parts = ["---:" if numeric else ":---" for numeric in aligns]
     sep = "|" + "|".join(sep_parts) + "|"
     return "\n".join([header, sep, *rows])
 

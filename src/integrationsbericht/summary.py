@@ -89,7 +89,7 @@ def key_figures(table: pd.DataFrame, catalogue, edition, spec: list[KeyFigureSpe
         # the short title keeps the one-page table readable; the full label goes to the data
         label = ind.title
         glabel = catalogue.group_label(ind, s.group)
-        if s.group != "insgesamt" or len(ind.groups) > 1:
+        if s.group != "insgesamt":
             label = f"{label} ({glabel})"
         out.append(
             KeyFigure(

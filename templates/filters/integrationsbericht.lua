@@ -66,6 +66,35 @@ local function data_block(div)
   return {}
 end
 
+-- Quarto's conditional content for the pandoc path (Quarto handles it itself):
+-- ::: {.content-visible when-format="html"} … ::: and .content-hidden / unless-format.
+local function conditional(div)
+  local visible = has_class(div, "content-visible")
+  local hidden = has_class(div, "content-hidden")
+  if not (visible or hidden) then
+    return nil
+  end
+  local when, unless = div.attributes["when-format"], div.attributes["unless-format"]
+  local function matches(name)
+    return name ~= nil and (FORMAT:match(name) ~= nil or (name == "pdf" and is_typst))
+  end
+  local show
+  if when then
+    show = matches(when)
+  elseif unless then
+    show = not matches(unless)
+  else
+    show = true
+  end
+  if hidden then
+    show = not show
+  end
+  if show then
+    return div.content
+  end
+  return {}
+end
+
 local function callout(div)
   local kind = nil
   if has_class(div, "callout-note") then
@@ -370,7 +399,7 @@ return {
   { Pandoc = number_sections },
   {
     Div = function(div)
-      local d = data_block(div)
+      local d = data_block(div) or conditional(div)
       if d ~= nil then
         return d
       end
