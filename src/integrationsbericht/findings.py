@@ -349,7 +349,8 @@ def target_findings(status: pd.DataFrame | None, catalogue, rules: Rules) -> lis
             f"{_fmt(rec['value'], unit, dec)}; Ziel bis {int(rec['target_year'])}: {op} "
             f"{_fmt(rec['target'], unit, dec)}"
         )
-        text += f" ({goal})." if goal else "."
+        # the target's own wording only where the numbers alone do not say it
+        text += f" ({goal})." if goal and op not in goal else "."
         gap_to_goal = abs(float(rec["value"]) - float(rec["target"]))
         fig = rules.links.indicator_total_figure if rec["group"] == "insgesamt" else rules.links.indicator_figure
         out.append(Finding(

@@ -234,7 +234,7 @@ local function column_widths(tbl)
   end
   local weights, total = {}, 0
   for i = 1, ncol do
-    local w = math.max(math.min(longest[i], 80) ^ 0.6, math.min(word[i], 18) * 0.55 + 1.5, 2.2)
+    local w = math.max(math.min(longest[i], 80) ^ 0.7, math.min(word[i], 18) * 0.55 + 1.5, 2.2)
     weights[i] = w
     total = total + w
   end
