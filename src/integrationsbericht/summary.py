@@ -143,7 +143,9 @@ def key_figure_table(figures: list[KeyFigure], edition) -> tuple[pd.DataFrame, p
         shown.append(
             {
                 "Kennzahl": f.label,
-                "Stand": f.period or ".",
+                # the year keeps the one-page table narrow; the exact reference date
+                # (31.12., 30.06. …) is in the data table and the indicator annex
+                "Jahr": f.period[-4:] if f.period else ".",
                 edition.city: f.formatted(f.value),
                 "Veränderung in 5 Jahren": f.change_text(),
                 land_name: f.formatted(f.land),
