@@ -202,8 +202,9 @@ def target_table(counts: dict[str, int]) -> pd.DataFrame:
 
 
 def survey_sentence(res, items: list[str], city: str) -> str | None:
-    """One sentence on the survey: respondents and the configured headline results."""
-    from .survey.text import with_ci
+    """One sentence on the survey: respondents and the configured headline results, each with
+    its 95 % confidence interval and n (compact: the start page has to fit one page)."""
+    from .survey.text import ci, share
 
     n = res.diagnostics.get("n")
     if not n:
@@ -220,9 +221,14 @@ def survey_sentence(res, items: list[str], city: str) -> str | None:
             row = res.cell(item, label)
         except KeyError:
             continue
-        bits.append(f"„{it.text}“ – {label}: {with_ci(row)}")
-    text = f"An der Bevölkerungsbefragung in {city} haben {fmt.number(n)} Menschen teilgenommen"
-    return text + (". " + "; ".join(bits) + "." if bits else ".")
+        if row["flag"] == "/":
+            bits.append(f"„{it.text}“ – {label}: / (zu wenige Antworten)")
+        else:
+            bits.append(f"„{it.text}“ – {label}: {share(row)} ({ci(row)}; n = {fmt.number(row['n'])})")
+    text = f"{fmt.number(n)} Befragte in {city}"
+    if not bits:
+        return text + "."
+    return text + " (in Klammern: 95-%-Konfidenzintervall): " + "; ".join(bits) + "."
 
 
 def data_sources_text(edition) -> str:
