@@ -62,7 +62,7 @@ def test_gap_widened_fires_with_numbers():
     assert "35,0 % bei Ausländer*innen, 10,0 % bei Deutschen" in f.text
     assert f.href() == "arbeit-lebensunterhalt.html#ind-sgb2-quote"
     assert f.href(from_root=True) == "report/arbeit-lebensunterhalt.html#ind-sgb2-quote"
-    assert "[Abschnitt im Kapitel" in f.markdown(titles={"arbeit-lebensunterhalt": "Arbeit"})
+    assert "[Mehr in „Arbeit“](arbeit-lebensunterhalt.html#ind-sgb2-quote)" in f.markdown(titles={"arbeit-lebensunterhalt": "Arbeit"})
 
 
 def test_gap_narrowed_fires_and_stable_gap_is_silent():
@@ -156,7 +156,7 @@ def test_link_only_to_chapters_in_the_edition():
     f = findings.Finding("gap_widened", "arbeit-lebensunterhalt", "Satz.", 1.0,
                          chapter="arbeit-lebensunterhalt", anchor="fig-x")
     assert f.markdown(available={"arbeit-lebensunterhalt"}, titles={"arbeit-lebensunterhalt": "Arbeit"}) == \
-        "Satz. [Abbildung im Kapitel „Arbeit“](arbeit-lebensunterhalt.html#fig-x)"
+        "Satz. [Abbildung in „Arbeit“](arbeit-lebensunterhalt.html#fig-x)"
     assert f.markdown(available={"bevoelkerung"}) == "Satz."
 
 

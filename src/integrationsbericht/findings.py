@@ -153,12 +153,7 @@ class Finding:
         text = self.text
         if self.chapter and (available is None or self.chapter in available):
             title = (titles or {}).get(self.chapter, self.chapter)
-            if not self.anchor:
-                what = "Kapitel"
-            elif self.anchor.startswith("fig-"):
-                what = "Abbildung im Kapitel"
-            else:
-                what = "Abschnitt im Kapitel"
+            what = "Abbildung in" if self.anchor and self.anchor.startswith("fig-") else "Mehr in"
             text += f" [{what} „{title}“]({self.href(from_root)})"
         return text
 
