@@ -165,7 +165,12 @@ def key_figure_table(figures: list[KeyFigure], edition) -> tuple[pd.DataFrame, p
                 "bund": f.bund,
             }
         )
-    return pd.DataFrame(shown), pd.DataFrame(data)
+    table = pd.DataFrame(shown)
+    # A year column only where some figure is older than the report year (otherwise the
+    # caption's "neuester Stand bis <Jahr>" says it, and the label column gets the room).
+    if not table.empty and (table["Jahr"] == str(edition.year)).all():
+        table = table.drop(columns="Jahr")
+    return table, pd.DataFrame(data)
 
 
 def missing_text(figures: list[KeyFigure], region: str) -> str | None:
