@@ -200,3 +200,21 @@ def test_broken_notebook_keeps_previous_output(small_project, shared_data):
     assert "Absichtlich kaputt" in text
     assert "Traceback" not in text
     assert _tree_digest(out) == before
+
+
+def test_broken_raw_file_is_named_and_previous_output_kept(small_project, shared_data, tmp_path):
+    """A broken GENESIS export next to the real ones: file and line in German, no traceback."""
+    data = tmp_path / "daten"
+    shutil.copytree(shared_data / "genesis", data / "genesis")
+    shutil.copyfile(PROJECT / "tests" / "data" / "genesis" / "unknown_symbol.csv", data / "genesis" / "kaputt.csv")
+    out = small_project / "_book"
+    before = _tree_digest(out)
+    res = _cli(
+        "build", "--project", str(small_project), "--data", str(data), "--year", "2015",
+        "--renderer", "pandoc", "--format", "html", "--out", str(out),
+    )
+    text = res.stdout + res.stderr
+    assert res.returncode == 1
+    assert "kaputt.csv" in text and "Zeile" in text and "Unbekanntes Zeichen" in text, text
+    assert "Traceback" not in text
+    assert _tree_digest(out) == before

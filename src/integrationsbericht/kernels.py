@@ -11,6 +11,7 @@ is shared between chapters.
 from __future__ import annotations
 
 import queue
+import subprocess
 import threading
 from pathlib import Path
 
@@ -61,7 +62,10 @@ def start_warm_kernel(attempts: int = 2) -> KernelManager:
     for attempt in range(attempts):
         km = KernelManager(kernel_name=KERNEL_NAME)
         try:
-            km.start_kernel(extra_arguments=KERNEL_ARGS)
+            # The kernel's own stderr (start-up chatter, messages on shutdown) is not for the
+            # analyst's terminal; errors in a chapter arrive through papermill.
+            km.start_kernel(extra_arguments=KERNEL_ARGS, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
             _run(km, _WARM_CODE)
             return km
         except Exception:

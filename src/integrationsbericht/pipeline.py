@@ -684,11 +684,6 @@ def build(
                     seconds=time.monotonic() - t0,
                 )
         state_file.unlink(missing_ok=True)
-        from .kernels import KernelPool
-
-        # Kernels warm up (start, import pandas/matplotlib) while the data are prepared.
-        kernel_pool = KernelPool(jobs)
-        stack.callback(kernel_pool.close)
         ed = resolve(
             config_path,
             data_dir=data_dir,
@@ -698,6 +693,11 @@ def build(
             project_root=proj.root,
         )
         log("Ausgabe: " + describe(ed))
+        from .kernels import KernelPool
+
+        # Kernels warm up (start, import pandas/matplotlib) while the data are prepared.
+        kernel_pool = KernelPool(jobs)
+        stack.callback(kernel_pool.close)
         stage = (build_root or proj.root / "build") / f"{ed.ags}-{ed.year}"
         stage.mkdir(parents=True, exist_ok=True)
         inputs = prepare_inputs(ed, stage, log)
