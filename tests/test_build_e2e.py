@@ -218,3 +218,23 @@ def test_broken_raw_file_is_named_and_previous_output_kept(small_project, shared
     assert "kaputt.csv" in text and "Zeile" in text and "Unbekanntes Zeichen" in text, text
     assert "Traceback" not in text
     assert _tree_digest(out) == before
+
+
+def test_any_kreis_and_several_regions_in_one_call(small_project, shared_data, tmp_path):
+    """A Landkreis and a kreisfreie Stadt in one call: one report per region, each with its own
+    name, its own comparison regions and its own numbers."""
+    out = tmp_path / "site"
+    res = _cli(
+        "build", "--project", str(small_project), "--data", str(shared_data), "--year", "2015",
+        "--ags", "05754,05711", "--renderer", "pandoc", "--format", "html", "--out", str(out),
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "Alle 2 Berichte erzeugt" in res.stdout
+    guetersloh = (out / "05754" / "index.html").read_text(encoding="utf-8")
+    assert "Gütersloh" in guetersloh and "Bielefeld" not in guetersloh.split("<main")[-1]
+    rows = _indicator_rows(out / "05754")
+    own = [r for r in rows if r["ags"] == "05754" and r["indicator"] == "bevoelkerung" and r["group"] == "insgesamt"]
+    assert own and own[-1]["period"].endswith("2015")
+    comparison = {r["ags"] for r in rows if r["role"] == "vergleich"}
+    assert comparison and all(len(a) == 5 and a != "05711" for a in comparison)
+    assert (out / "05711" / "index.html").is_file()
