@@ -441,6 +441,12 @@ def check_city_total(
 # --------------------------------------------------------------------------- pipeline stage
 
 
+def _districts_file(edition) -> Path:
+    """The district list of the edition's report project (``--project``), else the repo's."""
+    rel = _cfg(edition).districts_file or "config/bezirke.yml"
+    return edition.path(rel) if hasattr(edition, "path") else resolve(rel)
+
+
 def _cfg(edition) -> DistrictConfig:
     return edition.config.districts
 
@@ -462,7 +468,7 @@ def geometry_path(edition) -> Path | None:
 def load_source(edition) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Read the edition's district input → (unsuppressed indicator table, register or None)."""
     cfg = _cfg(edition)
-    districts = load_districts(edition.ags, cfg.districts_file)
+    districts = load_districts(edition.ags, _districts_file(edition))
     path = input_path(edition)
     if cfg.format == "koeln_opendata":
         return read_koeln_opendata(path, districts), None
@@ -539,7 +545,7 @@ def check(edition) -> dict:
     if geo is not None:
         from .maps import read_geometry
 
-        read_geometry(geo, load_districts(edition.ags, _cfg(edition).districts_file),
+        read_geometry(geo, load_districts(edition.ags, _districts_file(edition)),
                       number=_cfg(edition).geometry_number, name=_cfg(edition).geometry_name)
     return {"rows": len(table),
             "city_total_check": _city_check(edition, register) if register is not None else None}
@@ -569,7 +575,7 @@ def prepare(edition, out_dir: Path) -> dict:
     tmp = target.with_suffix(".parquet.tmp")
     table.to_parquet(tmp, index=False)
     tmp.replace(target)
-    districts = load_districts(edition.ags, cfg.districts_file)
+    districts = load_districts(edition.ags, _districts_file(edition))
     geo = geometry_path(edition)
     if geo is not None and not geo.is_file():
         raise InputError("Geometriedatei der Stadtbezirke nicht gefunden.", file=geo,
@@ -580,7 +586,7 @@ def prepare(edition, out_dir: Path) -> dict:
         "geometry": str(geo) if geo else None,
         "geometry_number": cfg.geometry_number,
         "geometry_name": cfg.geometry_name,
-        "tiles": str(resolve(cfg.tiles)),
+        "tiles": str(edition.path(cfg.tiles) if hasattr(edition, "path") else resolve(cfg.tiles)),
         "ags": edition.ags,
         "districts": [asdict(d) | {"anchor": d.anchor} for d in districts],
         "periods": sorted(table["period"].unique().tolist(), key=lambda p: p[-4:] + p[3:5]),
