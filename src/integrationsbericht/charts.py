@@ -197,12 +197,7 @@ def timeseries(
             arrowprops=dict(arrowstyle="-", color=color, lw=0.8),
         )
     kreis_rows = rows[rows["ags"] == regs["ags"].iloc[0]]
-    for year in sorted(set(rows.loc[rows["break"].astype(bool), "year"])):
-        ax.axvline(year - 0.5, color=GREY, linestyle=(0, (2, 2)), linewidth=1)
-    _year_axis(ax, rows["year"].tolist())
-    ax.yaxis.set_major_formatter(_axis_formatter(unit, decimals))
-    ax.set_ylabel(_unit_axis_label(unit))
-    ax.set_xlabel("Jahr")
+    _time_axes(ax, rows, unit, decimals)
     if len(ends) > 1:
         ax.legend(loc="lower left", fontsize=8, ncol=2, frameon=True)
     ax.set_title(title or label, loc="left", fontsize=11)
@@ -260,12 +255,7 @@ def group_timeseries(
     for (name, x, y, color), ly in zip(ends, _spread([e[2] for e in ends], (ymax - ymin) * 0.07)):
         ax.annotate(f"{name}: {fmt_value(y, unit, decimals)}", xy=(x, y), xytext=(x + 0.35, ly),
                     fontsize=8.5, va="center", arrowprops=dict(arrowstyle="-", color=color, lw=0.8))
-    for year in sorted(set(rows.loc[rows["break"].astype(bool), "year"])):
-        ax.axvline(year - 0.5, color=GREY, linestyle=(0, (2, 2)), linewidth=1)
-    _year_axis(ax, rows["year"].tolist())
-    ax.yaxis.set_major_formatter(_axis_formatter(unit, decimals))
-    ax.set_ylabel(_unit_axis_label(unit))
-    ax.set_xlabel("Jahr")
+    _time_axes(ax, rows, unit, decimals)
     if rows["value"].min() < 0 < rows["value"].max():
         ax.axhline(0, color="#1A1A1A", linewidth=0.8)
     ax.legend(loc="lower left", fontsize=8, frameon=True)
@@ -666,6 +656,16 @@ def targets_block(ch, ed, df: pd.DataFrame, catalogue, field: str) -> None:
     lines = [f"- {r['Symbol']} **{r['Status']}** – {r['Ziel']} (aktuell {r['Aktueller Wert']}, Stand {r['Stand']})" for _, r in ov.iterrows()]
     note = (" Die Zielwerte sind Beispiele, die der Rat noch beschließen muss." if tf.example else "")
     ch.callout("note", title, "\n".join(lines) + "\n\n" + tg.RULE_TEXT + note)
+
+
+def _time_axes(ax, rows: pd.DataFrame, unit: str, decimals: int) -> None:
+    """Year axis, German value axis and a dashed line before every series break."""
+    for year in sorted(set(rows.loc[rows["break"].astype(bool), "year"])):
+        ax.axvline(year - 0.5, color=GREY, linestyle=(0, (2, 2)), linewidth=1)
+    _year_axis(ax, rows["year"].tolist())
+    ax.yaxis.set_major_formatter(_axis_formatter(unit, decimals))
+    ax.set_ylabel(_unit_axis_label(unit))
+    ax.set_xlabel("Jahr")
 
 
 def age_summary(df: pd.DataFrame, ags: str, year: int, city: str, period: str) -> str | None:

@@ -235,17 +235,14 @@ def read_koeln_opendata(path: str | Path, districts: list[District] | None = Non
     number and name; a mismatch is an :class:`InputError`. The reference date is 31.12. of
     ``jahr``. Unsuppressed; see :func:`suppress`.
     """
+    from .sources.csvfile import read_text_csv
+
     path = Path(path)
-    if not path.exists():
-        raise InputError("Datei mit den Kölner Bevölkerungsdaten nicht gefunden.", file=path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError("Die Datei ist nicht UTF-8-kodiert.", file=path) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        raise InputError("Die Datei ist keine lesbare CSV-Datei (Komma als Trennzeichen).",
-                         file=path, line=int(line[1]) if line else None) from None
+    raw = read_text_csv(
+        path,
+        expected="Kölner Offene Daten im Langformat, Komma als Trennzeichen",
+        missing="Datei mit den Kölner Bevölkerungsdaten nicht gefunden.",
+    )
     missing = [c for c in _KOELN_COLUMNS if c not in raw.columns]
     if missing:
         raise InputError(

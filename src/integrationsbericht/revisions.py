@@ -21,25 +21,13 @@ REVISED_FLAG = "r"
 
 def read_previous(path: Path) -> pd.DataFrame:
     """Read a previous ``indikatoren.csv`` (the published download) and check its columns."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError("Die Indikatorentabelle der letzten Ausgabe fehlt.", file=path)
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError("Die Datei ist nicht UTF-8-kodiert (erwartet: indikatoren.csv).", file=path) from None
-    except pd.errors.EmptyDataError:
-        raise InputError("Die Datei ist leer (erwartet: indikatoren.csv einer früheren Ausgabe).", file=path) from None
-    except pd.errors.ParserError as exc:
-        import re
+    from .sources.csvfile import read_text_csv
 
-        m = re.search(r"line (\d+)", str(exc))
-        raise InputError(
-            "Die Zeile hat mehr Felder als die Kopfzeile (Komma im Wert?); erwartet wird die "
-            "unveränderte indikatoren.csv einer früheren Ausgabe.",
-            file=path,
-            line=int(m.group(1)) if m else None,
-        ) from None
+    df = read_text_csv(
+        path,
+        expected="die unveränderte indikatoren.csv einer früheren Ausgabe",
+        missing="Die Indikatorentabelle der letzten Ausgabe fehlt.",
+    )
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
         raise InputError(
