@@ -1,0 +1,261 @@
+"""Correct German for generated sentences: case after prepositions, agreement with numbers,
+declension of population groups, non-breaking spaces before units, small numbers in words.
+
+Every sentence the report writes from numbers goes through these few functions, so that
+"bei 18,6 Prozentpunkten", "um einen Prozentpunkt", "eines von sechs Zielen ist erreicht" and
+"zwischen Ausländer*innen und Deutschen" are right by construction. Number words come from
+``num2words``; number formats from :mod:`integrationsbericht.fmt` (babel).
+
+Nouns and groups are a small lexicon (:data:`NOUNS`, :data:`GROUPS`); a sentence names the
+case it needs (``"nom"``, ``"gen"``, ``"dat"``, ``"akk"``) or a preposition that governs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from num2words import num2words
+
+from . import fmt
+
+NBSP = "\u00a0"  # between a number and its unit: "16,4 %" never breaks across lines
+CASES = ("nom", "gen", "dat", "akk")
+
+# The case each preposition governs in the report's sentences.
+PREPOSITIONS = {
+    "bei": "dat", "mit": "dat", "von": "dat", "zwischen": "dat", "gegenüber": "dat",
+    "seit": "dat", "unter": "dat", "aus": "dat", "nach": "dat", "in": "dat",
+    "auf": "akk", "um": "akk", "für": "akk", "über": "akk", "ohne": "akk", "bis auf": "akk",
+}
+
+
+@dataclass(frozen=True)
+class Noun:
+    """A noun's forms: singular and plural in the four cases, and its gender (m/f/n)."""
+
+    gender: str
+    singular: tuple[str, str, str, str]  # nom, gen, dat, akk
+    plural: tuple[str, str, str, str]
+
+    def form(self, case: str, plural: bool) -> str:
+        return (self.plural if plural else self.singular)[CASES.index(case)]
+
+
+def _noun(gender: str, sg: str, gen_sg: str, pl: str, dat_pl: str | None = None) -> Noun:
+    return Noun(gender, (sg, gen_sg, sg, sg), (pl, pl, dat_pl or pl, pl))
+
+
+NOUNS: dict[str, Noun] = {
+    "Prozentpunkt": _noun("m", "Prozentpunkt", "Prozentpunkts", "Prozentpunkte", "Prozentpunkten"),
+    "Ziel": _noun("n", "Ziel", "Ziels", "Ziele", "Zielen"),
+    "Jahr": _noun("n", "Jahr", "Jahres", "Jahre", "Jahren"),
+    "Person": _noun("f", "Person", "Person", "Personen"),
+    "Einbürgerung": _noun("f", "Einbürgerung", "Einbürgerung", "Einbürgerungen"),
+    "Stadtbezirk": _noun("m", "Stadtbezirk", "Stadtbezirks", "Stadtbezirke", "Stadtbezirken"),
+    "Indikator": _noun("m", "Indikator", "Indikators", "Indikatoren"),
+    "Kapitel": _noun("n", "Kapitel", "Kapitels", "Kapitel", "Kapiteln"),
+    "Maßnahme": _noun("f", "Maßnahme", "Maßnahme", "Maßnahmen"),
+    "Befragte": Noun("f", ("Befragte", "Befragten", "Befragten", "Befragte"),
+                     ("Befragte", "Befragter", "Befragten", "Befragte")),
+    "Mensch": Noun("m", ("Mensch", "Menschen", "Menschen", "Menschen"),
+                   ("Menschen", "Menschen", "Menschen", "Menschen")),
+}
+
+# Population groups of the indicator table, as a plural noun phrase without article
+# ("zwischen Ausländer*innen und Deutschen") and with the definite article ("der Deutschen").
+GROUPS: dict[str, dict[str, str]] = {
+    "auslaendisch": {"nom": "Ausländer*innen", "gen": "Ausländer*innen", "dat": "Ausländer*innen",
+                     "akk": "Ausländer*innen"},
+    "deutsch": {"nom": "Deutsche", "gen": "Deutscher", "dat": "Deutschen", "akk": "Deutsche"},
+    "insgesamt": {"nom": "alle Einwohner*innen", "gen": "aller Einwohner*innen",
+                  "dat": "allen Einwohner*innen", "akk": "alle Einwohner*innen"},
+    "weiblich": {"nom": "Frauen", "gen": "Frauen", "dat": "Frauen", "akk": "Frauen"},
+    "maennlich": {"nom": "Männer", "gen": "Männer", "dat": "Männern", "akk": "Männer"},
+}
+# Definite plural article by case, and the adjectival ending after it ("die Deutschen").
+_ARTICLE_PL = {"nom": "die", "gen": "der", "dat": "den", "akk": "die"}
+_AFTER_ARTICLE = {"deutsch": {"nom": "Deutschen", "gen": "Deutschen", "dat": "Deutschen", "akk": "Deutschen"}}
+
+# "ein" as a numeral/pronoun by gender and case (a noun follows) ...
+_EIN = {
+    "m": {"nom": "ein", "gen": "eines", "dat": "einem", "akk": "einen"},
+    "f": {"nom": "eine", "gen": "einer", "dat": "einer", "akk": "eine"},
+    "n": {"nom": "ein", "gen": "eines", "dat": "einem", "akk": "ein"},
+}
+# ... and standing alone ("eines von sechs Zielen", "keiner von drei Indikatoren").
+_EINES = {
+    "m": {"nom": "einer", "gen": "eines", "dat": "einem", "akk": "einen"},
+    "f": {"nom": "eine", "gen": "einer", "dat": "einer", "akk": "eine"},
+    "n": {"nom": "eines", "gen": "eines", "dat": "einem", "akk": "eines"},
+}
+
+
+def _case(case_or_prep: str) -> str:
+    if case_or_prep in CASES:
+        return case_or_prep
+    try:
+        return PREPOSITIONS[case_or_prep]
+    except KeyError:
+        raise ValueError(f"unknown case or preposition {case_or_prep!r}") from None
+
+
+def noun(name: str) -> Noun:
+    try:
+        return NOUNS[name]
+    except KeyError:
+        raise ValueError(f"noun {name!r} is not in the lexicon") from None
+
+
+def number_word(n: int, *, gender: str = "n", case: str = "nom", limit: int = 13) -> str:
+    """A whole number as the house style writes it in running text: under ``limit`` (13) in
+    words ("sechs", "zwölf"; "ein"/"eine"/"einem" inflected before a noun), from 13 on in
+    digits with German grouping ("13", "1.964")."""
+    n = int(n)
+    if 0 <= n < limit:
+        if n == 1:
+            return _EIN[gender][_case(case)]
+        return "null" if n == 0 else num2words(n, lang="de")
+    return fmt.number(n)
+
+
+def _is_one(value, decimals: int) -> bool:
+    return decimals == 0 and fmt.round_half_up(abs(value), 0) == Decimal(1)
+
+
+def quantity(value, name: str, case: str = "nom", *, decimals: int = 0, words: bool = True) -> str:
+    """``18.6, "Prozentpunkt", "dat", decimals=1`` → ``"18,6 Prozentpunkten"``;
+    ``1, "Prozentpunkt", "akk"`` → ``"einen Prozentpunkt"``; ``6, "Ziel"`` → ``"sechs Ziele"``.
+
+    Whole numbers under 13 are words when ``words`` is true; the number and the noun are
+    joined by a non-breaking space. A decimal number always takes the plural ("1,0 Prozentpunkte")."""
+    c = _case(case)
+    nn = noun(name)
+    one = _is_one(value, decimals)
+    if decimals == 0 and words and float(value).is_integer() and 0 <= value < 13:
+        num = number_word(int(value), gender=nn.gender, case=c)
+    else:
+        num = fmt.number(abs(value) if one else value, decimals)
+    return f"{num}{NBSP}{nn.form(c, plural=not one)}"
+
+
+def prep(preposition: str, value, name: str, *, decimals: int = 0, words: bool = True) -> str:
+    """A preposition with a quantity in the case it governs: ``"bei 18,6 Prozentpunkten"``."""
+    return f"{preposition} {quantity(value, name, preposition, decimals=decimals, words=words)}"
+
+
+def percent(x, decimals: int = 1) -> str:
+    """``16.42`` → ``"16,4 %"`` with a non-breaking space (prose only; tables keep fmt)."""
+    return fmt.percent(x, decimals).replace(" %", f"{NBSP}%")
+
+
+def points(x, decimals: int = 1, case: str = "nom") -> str:
+    """An amount of percentage points in words of the sentence: ``"2,3 Prozentpunkte"``."""
+    return quantity(abs(x), "Prozentpunkt", case, decimals=decimals)
+
+
+def value(x, unit: str | None, decimals: int = 0) -> str:
+    """A value in its catalogue unit for prose (``%`` with a non-breaking space)."""
+    if unit in ("%", "Prozent"):
+        return percent(x, decimals)
+    if unit == "Pp.":
+        return points(x, decimals)
+    return fmt.number(x, decimals)
+
+
+def count_of(k: int, total: int, name: str, verb: tuple[str, str] = ("ist", "sind"),
+             predicate: str = "") -> str:
+    """Agreement with numbers: ``1, 6, "Ziel", predicate="erreicht"`` →
+    ``"eines von sechs Zielen ist erreicht"``; ``0, 6`` → ``"keines von sechs Zielen ist …"``;
+    ``2, 6`` → ``"zwei von sechs Zielen sind …"``. The verb agrees with ``k`` (singular for 0
+    and 1, plural otherwise)."""
+    nn = noun(name)
+    whole = quantity(total, name, "dat")
+    if k == 0:
+        head = "k" + _EINES[nn.gender]["nom"]
+    elif k == 1:
+        head = _EINES[nn.gender]["nom"]
+    else:
+        head = number_word(k)
+    v = verb[0] if k in (0, 1) else verb[1]
+    out = f"{head} von {whole} {v}"
+    return f"{out} {predicate}" if predicate else out
+
+
+def group(key: str, case: str = "nom", *, article: bool = False, fallback: str | None = None) -> str:
+    """A population group in a case: ``group("deutsch", "dat")`` → ``"Deutschen"``,
+    ``group("deutsch", "nom", article=True)`` → ``"die Deutschen"``."""
+    c = _case(case)
+    forms = GROUPS.get(key)
+    if forms is None:
+        if fallback is None:
+            raise ValueError(f"group {key!r} is not in the lexicon")
+        return fallback
+    if article:
+        word = _AFTER_ARTICLE.get(key, forms)[c]
+        if key == "insgesamt":
+            return forms[c]  # "aller Einwohner*innen" has its own determiner
+        return f"{_ARTICLE_PL[c]} {word}"
+    return forms[c]
+
+
+def between(a: str, b: str) -> str:
+    """``"zwischen Ausländer*innen und Deutschen"`` (dative after *zwischen*)."""
+    return f"zwischen {group(a, 'dat')} und {group(b, 'dat')}"
+
+
+def join(items: list[str], conj: str = "und") -> str:
+    """``["a", "b", "c"]`` → ``"a, b und c"``."""
+    items = [i for i in items if i]
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + f" {conj} " + items[-1]
+
+
+def factor(old: float, new: float) -> str | None:
+    """A multiplicative change in words, for large changes of counts: ``"hat sich
+    verdreifacht"``, ``"hat sich mehr als verdoppelt"``, ``"hat sich halbiert"``; ``None``
+    when the change is smaller than a doubling or halving."""
+    if old <= 0 or new <= 0:
+        return None
+    r = new / old
+    names = {2: "verdoppelt", 3: "verdreifacht", 4: "vervierfacht", 5: "verfünffacht"}
+    if r >= 1.9:
+        near = round(r)
+        if abs(r - near) <= 0.1 and near in names:  # 2,95 → "verdreifacht"
+            return f"hat sich {names[near]}"
+        k = int(r)  # 2,6 → "mehr als verdoppelt"
+        if k in names:
+            return f"hat sich mehr als {names[k]}"
+        return f"ist auf mehr als das {capitalize(number_word(k))}fache gestiegen"
+    if 0.45 <= r <= 0.55:
+        return "hat sich halbiert"
+    if r < 0.45:
+        return "ist auf weniger als die Hälfte gesunken"
+    return None
+
+
+def change(delta, unit: str, decimals: int = 1) -> str:
+    """A change as a verb phrase: ``+2.34, "%"`` → ``"um 2,3 Prozentpunkte gestiegen"``,
+    ``-1, "%", 0`` → ``"um einen Prozentpunkt gesunken"``, ``+1964, "Anzahl"`` →
+    ``"um 1.964 gestiegen"``; no change → ``"gleich geblieben"``."""
+    if fmt.round_half_up(abs(delta), decimals) == 0:
+        return "gleich geblieben"
+    verb = "gestiegen" if delta > 0 else "gesunken"
+    if unit in ("%", "Prozent", "Pp."):
+        return f"um {points(abs(delta), decimals, 'akk')} {verb}"
+    return f"um {fmt.number(abs(delta), decimals)} {verb}"
+
+
+def capitalize(text: str) -> str:
+    """First letter upper-case (for a sentence that starts with a generated phrase)."""
+    return text[:1].upper() + text[1:] if text else text
+
+
+__all__ = [
+    "NBSP", "NOUNS", "GROUPS", "PREPOSITIONS", "Noun", "number_word", "quantity", "prep",
+    "percent", "points", "value", "count_of", "group", "between", "join", "factor", "change",
+    "capitalize",
+]
