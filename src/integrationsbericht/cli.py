@@ -155,15 +155,23 @@ def _build_one(args, ags: str | None, out: Path | None, console) -> int:
 
     from .pipeline import build
 
+    import io
+
     log_path = _log_file(out, args.project)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    logf = open(log_path, "a", encoding="utf-8")
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        logf = open(log_path, "a", encoding="utf-8")
+    except OSError:  # read-only or missing place: the build itself reports the cause
+        logf = io.StringIO()
     logf.write(f"\n=== Build {dt.datetime.now().isoformat(timespec='seconds')} ===\n")
 
     def log(msg: str) -> None:
         console.print(msg)
-        logf.write(msg + "\n")
-        logf.flush()
+        try:
+            logf.write(msg + "\n")
+            logf.flush()
+        except OSError:  # e.g. the disk filled up: the terminal still gets the message
+            pass
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     progress = Progress(

@@ -31,6 +31,7 @@ from .cache import sha256_file
 from .config import PROJECT_ROOT, resolve as resolve_path
 from .edition import Edition, describe, resolve
 from .errors import BuildError, ConfigError, ReportError
+from .publishing import OutputFolder, os_error
 
 SRC = Path(__file__).resolve().parent
 
@@ -555,72 +556,6 @@ def _timed(fn, entry, stage, pool, progress, task) -> float:
     return time.monotonic() - t0
 
 
-# -- publishing -------------------------------------------------------------------------------
-class BuildLock:
-    """One build per output folder at a time; a stale lock (dead process) is taken over."""
-
-    def __init__(self, out: Path):
-        self.path = out.parent / f".{out.name}.lock"
-
-    def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        for _ in range(2):
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            except FileExistsError:
-                try:
-                    pid = int(self.path.read_text().strip() or 0)
-                except (OSError, ValueError):
-                    pid = 0
-                if pid and _alive(pid):
-                    raise BuildError(
-                        f"Für diesen Ausgabeordner läuft bereits ein Build (Prozess {pid}). "
-                        "Bitte warten, bis er fertig ist.",
-                        file=self.path.parent,
-                    ) from None
-                self.path.unlink(missing_ok=True)
-                continue
-            with os.fdopen(fd, "w") as fh:
-                fh.write(str(os.getpid()))
-            return self
-        raise BuildError("Die Build-Sperre konnte nicht angelegt werden.", file=self.path)
-
-    def __exit__(self, *exc):
-        self.path.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def recover_output(out: Path) -> None:
-    """Undo a publish that was interrupted between its two renames."""
-    old = out.parent / f".{out.name}.old"
-    if not out.exists() and old.exists():
-        os.replace(old, out)
-    elif old.exists():
-        shutil.rmtree(old, ignore_errors=True)
-    for tmp in out.parent.glob(f".{out.name}.tmp-*"):
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def publish(tmp: Path, out: Path) -> None:
-    """Swap the finished build in: the old output stays until the new one is complete."""
-    old = out.parent / f".{out.name}.old"
-    if old.exists():
-        shutil.rmtree(old)
-    if out.exists():
-        os.replace(out, old)
-    os.replace(tmp, out)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 # -- the build --------------------------------------------------------------------------------
 @dataclass
 class BuildResult:
@@ -649,7 +584,7 @@ def build(
     progress=None,
     project: str | Path | None = None,
 ) -> BuildResult:
-    from .render import render, which_renderer
+    from .render import which_renderer
 
     t0 = time.monotonic()
     log = log or (lambda _msg: None)
@@ -664,14 +599,33 @@ def build(
     jobs = jobs or os.cpu_count() or 1
     renderer_name = which_renderer(renderer)
 
-    with BuildLock(out), contextlib.ExitStack() as stack:
-        recover_output(out)
-        state_file = out.parent / f".{out.name}.state.json"
+    protected = [proj.root, Path(config_path)] + ([Path(data_dir)] if data_dir else [])
+    try:
+        return _build(
+            proj, config_path, out, protected, data_dir=data_dir, ags=ags, year=year,
+            renderer_name=renderer_name, formats=formats, jobs=jobs, force=force,
+            build_root=build_root, processed_root=processed_root, log=log, progress=progress, t0=t0,
+        )
+    except OSError as exc:
+        err = os_error(exc)
+        if err is None:
+            raise
+        raise err from None
+
+
+def _build(
+    proj, config_path, out, protected, *, data_dir, ags, year, renderer_name, formats, jobs, force,
+    build_root, processed_root, log, progress, t0,
+) -> BuildResult:
+    from .render import render
+
+    with OutputFolder(out, protected=protected, log=log) as output, contextlib.ExitStack() as stack:
+        state_file = output.state_file
         input_key = _input_key(
             proj, config_path, data_dir, ags, year, renderer_name, formats, build_root, processed_root
         )
         if not force:
-            cached = _unchanged(state_file, input_key, out)
+            cached = _unchanged(state_file, input_key, output)
             if cached is not None:
                 log("Keine Änderung an Daten, Kapiteln oder Vorlage: die Ausgabe ist aktuell.")
                 ed_cached, chapter_names = cached
@@ -693,12 +647,13 @@ def build(
             project_root=proj.root,
         )
         log("Ausgabe: " + describe(ed))
+        output.lock_edition(ed.processed_dir)
         from .kernels import KernelPool
 
         # Kernels warm up (start, import pandas/matplotlib) while the data are prepared.
         kernel_pool = KernelPool(jobs)
         stack.callback(kernel_pool.close)
-        stage = (build_root or proj.root / "build") / f"{ed.ags}-{ed.year}"
+        stage = (build_root or proj.root / "build") / output.stage_name(f"{ed.ags}-{ed.year}")
         stage.mkdir(parents=True, exist_ok=True)
         inputs = prepare_inputs(ed, stage, log)
         for note in inputs.notes:
@@ -719,31 +674,23 @@ def build(
                 + sha256_tree([stage], stage)
             ).encode()
         ).hexdigest()
-        key_file = stage / ".cache" / f"render-{out.name}.key"
-        marker = out / ".integrationsbericht"
+        key_file = stage / ".cache" / "render.key"
         if (
             not force
             and key_file.exists()
             and key_file.read_text() == render_key
-            and marker.exists()
-            and marker.read_text() == render_key
+            and output.render_key() == render_key
         ):
             log("Website und PDF sind aktuell; nichts neu zu erzeugen.")
             rendered = False
         else:
             key_file.unlink(missing_ok=True)
-            tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-            if tmp.exists():
-                shutil.rmtree(tmp)
-            tmp.mkdir(parents=True)
-            try:
+
+            def render_into(tmp: Path) -> None:
                 log(f"Rendern mit {renderer_name} …")
                 render(stage, tmp, renderer=renderer_name, formats=formats, log=log)
-                (tmp / ".integrationsbericht").write_text(render_key)
-                publish(tmp, out)
-            except BaseException:
-                shutil.rmtree(tmp, ignore_errors=True)
-                raise
+
+            output.publish(render_into, render_key)
             key_file.write_text(render_key)
             rendered = True
         state_file.write_text(
@@ -790,16 +737,16 @@ def _input_key(proj, config_path, data_dir, ags, year, renderer, formats, build_
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _unchanged(state_file: Path, input_key: str, out: Path):
+def _unchanged(state_file: Path, input_key: str, output: OutputFolder):
     """(edition, chapter names) of the last build if nothing changed since, else ``None``."""
     from .edition import load as load_edition
 
     try:
         state = json.loads(state_file.read_text(encoding="utf-8"))
-        marker = (out / ".integrationsbericht").read_text()
     except (OSError, ValueError):
         return None
-    if state.get("input_key") != input_key or marker != state.get("render_key"):
+    marker = output.render_key()
+    if state.get("input_key") != input_key or marker is None or marker != state.get("render_key"):
         return None
     try:
         return load_edition(state["edition_config"]), list(state["chapters"])
