@@ -39,7 +39,7 @@ _CODE_RE = re.compile(rb"^\s*(?:GENESIS-)?Tabelle:\s*([^;\s]+)")
 def _fingerprint() -> str:
     """Hash of the reader and ingest code: a changed reader re-ingests every table."""
     h = hashlib.sha256()
-    for mod_file in (_genesis.__file__, __file__):
+    for mod_file in (_genesis.__file__, __file__, _genesis.MAPPING_FILE):
         h.update(Path(mod_file).read_bytes())
     return h.hexdigest()[:16]
 

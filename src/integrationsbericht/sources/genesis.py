@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import yaml
 
 from ..errors import InputError
 
@@ -77,7 +79,15 @@ def _err(path: Path, message: str, line: int | None = None, column=None, hint=No
 # --------------------------------------------------------------------------- decoding
 
 
-def _decode(path: Path) -> tuple[str, str]:
+_ZIP_MEMBER_RE = re.compile(r"^(?P<code>[0-9A-Za-z][0-9A-Za-z-]*)_(?P<ms>\d{10,16})_(?P<lang>[a-z]{2})_flat\.csv$", re.I)
+
+
+def _read_raw(path: Path) -> tuple[bytes, dict]:
+    """Bytes of an export; a zip (as the GENESIS REST API returns it) is read in place.
+
+    Returns ``(bytes, info)``; ``info`` holds ``member``, ``code``, ``export_ms``, ``language``
+    taken from the zip member's name (``<table>_<epoch-ms>_<lang>_flat.csv``).
+    """
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -86,6 +96,36 @@ def _decode(path: Path) -> tuple[str, str]:
         raise _err(path, "Erwartet wird eine CSV-Datei, gefunden wurde ein Ordner.") from None
     except OSError as exc:
         raise _err(path, f"Die Datei kann nicht gelesen werden ({exc.strerror}).") from None
+    info: dict = {"member": None, "code": None, "export_ms": None, "language": None}
+    if raw[:4] != b"PK\x03\x04":
+        return raw, info
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            members = [m for m in zf.infolist() if not m.is_dir()]
+            if len(members) != 1 or not members[0].filename.lower().endswith(".csv"):
+                names = ", ".join(m.filename for m in members) or "keine"
+                raise _err(
+                    path,
+                    "Das ZIP-Archiv muss genau eine CSV-Datei enthalten (so liefert es der "
+                    f"GENESIS-Webservice); gefunden: {names}.",
+                    hint=_HINT_EXPORT,
+                )
+            member = members[0]
+            data = zf.read(member)
+    except zipfile.BadZipFile:
+        raise _err(
+            path,
+            "Die Datei beginnt wie ein ZIP-Archiv, ist aber beschädigt oder unvollständig.",
+            hint="Die Tabelle bitte erneut vollständig herunterladen.",
+        ) from None
+    info["member"] = member.filename
+    m = _ZIP_MEMBER_RE.match(Path(member.filename).name)
+    if m:
+        info.update(code=m.group("code"), export_ms=int(m.group("ms")), language=m.group("lang").lower())
+    return data, info
+
+
+def _decode_bytes(path: Path, raw: bytes) -> tuple[str, str]:
     if not raw.strip():
         raise _err(path, "Die Datei ist leer.", hint=_HINT_EXPORT)
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -95,6 +135,11 @@ def _decode(path: Path) -> tuple[str, str]:
     except UnicodeDecodeError:
         text, encoding = raw.decode("iso-8859-1"), "ISO-8859-1"
     return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
+
+
+def _decode(path: Path) -> tuple[str, str]:
+    raw, _info = _read_raw(path)
+    return _decode_bytes(path, raw)
 
 
 # --------------------------------------------------------------------------- structure
@@ -109,7 +154,8 @@ def _split_file(path: Path, lines: list[str]) -> tuple[str, int]:
         raise _err(
             path,
             "Die Datei ist kein GENESIS-Export: Die erste Zeile muss „GENESIS-Tabelle: <Code>“ "
-            f"oder „Tabelle: <Code>“ lauten, gefunden wurde „{shown}“.",
+            "oder „Tabelle: <Code>“ lauten (CSV-Tabelle) oder die Spaltenköpfe eines Flat-Files "
+            f"(„Statistik_Code;…“ bzw. „statistics_code;…“) enthalten; gefunden wurde „{shown}“.",
             line=1,
             hint=_HINT_EXPORT,
         )
@@ -226,7 +272,12 @@ GENESIS_SCHEMA = pa.DataFrameSchema(
         r"^rowdim\d*$": pa.Column(str, regex=True, required=False),
         "unit": pa.Column(str, nullable=True),
         "column": pa.Column(str),
-        "quality": pa.Column(str, pa.Check.str_matches(r"^[a-z]$"), nullable=True),
+        "quality": pa.Column(str, pa.Check.str_matches(r"^(?:[a-z]|\(\))$"), nullable=True),
+        "measure": pa.Column(str, nullable=True, required=False),
+        # one column per variable code (GES, NAT …) with its canonical attribute
+        r"^[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*$": pa.Column(
+            str, regex=True, nullable=True, required=False
+        ),
         "line": pa.Column("int64", pa.Check.ge(1)),
     },
     checks=[
@@ -290,8 +341,8 @@ def validate_genesis(df: pd.DataFrame, file: str | Path | None = None) -> pd.Dat
 # --------------------------------------------------------------------------- main reader
 
 
-def read_genesis(path: str | Path) -> pd.DataFrame:
-    """Read one GENESIS CSV export into a tidy table (one row per data cell).
+def _read_classic(path: Path, text: str, encoding: str) -> pd.DataFrame:
+    """Read one classic GENESIS CSV export (``GENESIS-Tabelle:`` / ``Tabelle:``).
 
     Columns: ``ags, region, period, year, value, flag, h1…hN, [rowdim, [rowdim2, rowdim3]], unit,
     column, quality, line``; ``df.attrs["meta"]`` holds ``code, title, unit, source, stand, footnotes, encoding,
@@ -299,8 +350,6 @@ def read_genesis(path: str | Path) -> pd.DataFrame:
     Raises :class:`InputError` (German message with file/line/column) for anything it does not
     understand.
     """
-    path = Path(path)
-    text, encoding = _decode(path)
     lines = text.split("\n")
     while lines and not lines[-1].strip():
         lines.pop()
@@ -662,7 +711,510 @@ def read_genesis(path: str | Path) -> pd.DataFrame:
         "path": str(path),
         "period_source": period_source,
         "quality_columns": quality_layout,
+        "layout": "classic",
+        "language": "de",
+        "generation": 0,
+        "export_ms": None,
     }
+    return df
+
+
+# --------------------------------------------------------------------------- variables and attributes
+#
+# Flat files carry variable codes and attribute codes (``GES``/``GESM``); classic CSVs carry only
+# labels, which differ between layouts and years ("Ausländer(innen)", "Ausländer/-innen",
+# "ausländisch"). ``config/genesis_merkmale.yml`` maps both onto one meaning: one output column
+# per variable code (``GES``, ``NAT`` …) holding a canonical attribute (``männlich``,
+# ``ausländisch``, ``insgesamt``), and the column ``measure`` with the value variable's code.
+
+MAPPING_FILE = Path(__file__).resolve().parents[3] / "config" / "genesis_merkmale.yml"
+_VAR_COL_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*$")
+_TOTAL_LABELS = {"insgesamt", "total"}
+_mapping_cache: dict[tuple[str, float], dict] = {}
+
+
+def _fold(text: str) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+def load_mapping(path: str | Path | None = None) -> dict:
+    """The label → (variable, attribute) mapping (``config/genesis_merkmale.yml``), checked.
+
+    Returns ``{"merkmale": {VAR: {alias_folded: canonical}}, "tabellen": {code: spec}}``.
+    """
+    path = Path(path) if path else MAPPING_FILE
+    try:
+        key = (str(path), path.stat().st_mtime)
+    except OSError:
+        raise _err(path, "Die Zuordnungsdatei der GENESIS-Merkmale fehlt.") from None
+    if key in _mapping_cache:
+        return _mapping_cache[key]
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise _err(
+            path,
+            "Die Zuordnungsdatei der GENESIS-Merkmale ist kein gültiges YAML.",
+            line=mark.line + 1 if mark else None,
+        ) from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("merkmale", {}), dict):
+        raise _err(path, "Erwartet wird eine Zuordnung mit den Schlüsseln „merkmale“ und „tabellen“.")
+    merkmale: dict[str, dict[str, str]] = {}
+    for var, attrs in (raw.get("merkmale") or {}).items():
+        if not _VAR_COL_RE.match(str(var)) or not isinstance(attrs, dict):
+            raise _err(
+                path,
+                f"Merkmal „{var}“: erwartet wird ein Merkmalscode in Großbuchstaben mit einer "
+                "Zuordnung „Ausprägung: [Codes und Beschriftungen]“.",
+            )
+        aliases: dict[str, str] = {}
+        for canon, names in attrs.items():
+            for name in [canon, *(names or [])]:
+                f = _fold(name if name is not None else "")
+                if f in aliases and aliases[f] != canon:
+                    raise _err(
+                        path,
+                        f"Merkmal „{var}“: „{name}“ ist zwei Ausprägungen zugeordnet "
+                        f"(„{aliases[f]}“ und „{canon}“).",
+                    )
+                aliases[f] = str(canon)
+        merkmale[str(var)] = aliases
+    tabellen = raw.get("tabellen") or {}
+    if not isinstance(tabellen, dict):
+        raise _err(path, "„tabellen“ muss eine Zuordnung Tabellencode → Beschreibung sein.")
+    for code, spec in tabellen.items():
+        if not isinstance(spec, dict):
+            raise _err(path, f"Tabelle {code}: erwartet wird eine Zuordnung.")
+        for var in spec.get("merkmale") or []:
+            if not _VAR_COL_RE.match(str(var)):
+                raise _err(path, f"Tabelle {code}: „{var}“ ist kein Merkmalscode.")
+    out = {"merkmale": merkmale, "tabellen": {str(k): v for k, v in tabellen.items()}}
+    _mapping_cache[key] = out
+    return out
+
+
+def canonical_attribute(mapping: dict, var: str, code: str, label: str) -> str:
+    """Canonical attribute of a flat-file cell (by attribute code, then label)."""
+    aliases = mapping["merkmale"].get(var, {})
+    if code and _fold(code) in aliases:
+        return aliases[_fold(code)]
+    if _fold(label) in aliases:
+        return aliases[_fold(label)]
+    if _fold(label) in _TOTAL_LABELS:  # "Insgesamt"/"Total", code empty or e.g. "LB-INS"
+        return "insgesamt"
+    return " ".join(str(label).split())
+
+
+def _classic_row_spec(mapping: dict, spec) -> dict[str, dict[str, str]] | None:
+    """Row spec → {folded label: {var or "measure": attribute}}."""
+    if isinstance(spec, str):  # a variable code: labels from the shared list
+        aliases = mapping["merkmale"].get(spec, {})
+        return {alias: {spec: canon} for alias, canon in aliases.items()}
+    if isinstance(spec, dict) and "wert" in spec:  # labels of the value variable (measure)
+        return {
+            _fold(label): {"measure": str(mcode)}
+            for mcode, labels in (spec["wert"] or {}).items()
+            for label in (labels or [])
+        }
+    if isinstance(spec, dict) and "zuordnung" in spec:  # mixed rows: label → {VAR: attr}
+        out = {}
+        for label, pairs in (spec["zuordnung"] or {}).items():
+            out[_fold(label if label is not None else "")] = {str(k): str(v) for k, v in (pairs or {}).items()}
+        return out
+    return None
+
+
+def _add_classic_dims(df: pd.DataFrame, code: str, mapping: dict) -> None:
+    spec = mapping["tabellen"].get(code) or {}
+    klass = spec.get("klassisch")
+    if not klass:
+        return
+    variables = [str(v) for v in spec.get("merkmale") or []]
+    rows = {k: _classic_row_spec(mapping, v) for k, v in klass.items() if k != "wert"}
+    rows = {k: v for k, v in rows.items() if v is not None and k in df.columns}
+    fixed_measure = klass.get("wert") if isinstance(klass.get("wert"), str) else None
+    cols = list(rows)
+    combos = df[cols].drop_duplicates() if cols else df.head(1)[[]]
+    results = []
+    for combo in combos.itertuples(index=False):
+        dims: dict[str, str | None] = {v: "insgesamt" for v in variables}
+        dims["measure"] = fixed_measure
+        ok = True
+        for col, label in zip(cols, combo):
+            pairs = rows[col].get(_fold(label))
+            if pairs is None:
+                ok = False
+                break
+            dims.update(pairs)
+        if not ok:
+            dims = {v: None for v in variables} | {"measure": None}
+        results.append(dims)
+    if not cols:
+        for v in variables:
+            df[v] = pd.Series(["insgesamt"] * len(df), dtype="str")
+        df["measure"] = pd.Series([fixed_measure] * len(df), dtype="str")
+        return
+    lut = pd.DataFrame(results)
+    lut[cols] = combos.reset_index(drop=True)
+    merged = df[cols].merge(lut, on=cols, how="left")
+    for v in [*variables, "measure"]:
+        df[v] = pd.Series(merged[v].to_numpy(dtype=object), dtype="str")
+
+
+# --------------------------------------------------------------------------- flat files (ffcsv)
+
+_REGION_VARS = {"DINSG", "DLAND", "REGBEZ", "KREISE", "GEMEIN", "GEMEINDE", "STAG"} - {"STAG"}
+_FLAT_NUMBER_RE = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+_FLAT_QUALITY_RE = re.compile(r"^(?:[a-z]|\(\))?$")
+_ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def _flat_period(value: str) -> str | None:
+    m = _ISO_DATE_RE.match(value)
+    if m:
+        return f"{m.group(3)}.{m.group(2)}.{m.group(1)}"
+    return value if _PERIOD_RE.match(value) else None
+
+
+def _flat_table_code(path: Path, mapping: dict, stat: str, variables: list[str], measures: list[str]):
+    hits = []
+    for code, spec in mapping["tabellen"].items():
+        if str(spec.get("statistik", "")) != stat:
+            continue
+        if sorted(str(v) for v in spec.get("merkmale") or []) != sorted(variables):
+            continue
+        werte = {str(w) for w in spec.get("werte") or []}
+        if werte and not set(measures) <= werte:
+            continue
+        hits.append(code)
+    if len(hits) == 1:
+        return hits[0]
+    raise _err(
+        path,
+        f"Der Tabellencode dieses Flat-Files ist nicht eindeutig erkennbar (Statistik {stat}, "
+        f"Merkmale {', '.join(variables) or 'keine'}, Werte {', '.join(measures)}"
+        + (f"; passend: {', '.join(hits)}" if hits else "")
+        + "). Ein Flat-File nennt nur die Statistik, nicht die Tabelle.",
+        line=1,
+        hint="Die Datei als ZIP-Archiv des Webservice belassen (der Name der enthaltenen Datei "
+        "nennt die Tabelle), mit „integrationsbericht fetch“ laden (Abrufprotokoll "
+        "genesis/abruf-manifest.csv) oder die Tabelle in config/genesis_merkmale.yml beschreiben.",
+    )
+
+
+def _read_flat(path: Path, text: str, encoding: str, info: dict, code: str | None, mapping: dict):
+    lines = text.split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    records = _records(lines, start=1)
+    header = [c.strip() for c in records[0].cells]
+    width = len(header)
+    new = header[0] == "statistics_code" and "value" in header and "value_variable_code" in header
+    layout = "ffcsv-new" if new else "ffcsv-old"
+    if new:
+        vidx = header.index("value")
+        tail = header[vidx:]
+        expected = ["value", "value_unit", "value_variable_code", "value_variable_label"]
+        if tail[:4] != expected or tail[4:] not in ([], ["value_q"]) or (vidx - 5) % 4:
+            raise _err(
+                path,
+                "Der Kopf des Flat-Files ist unvollständig: Nach den Merkmalsspalten werden "
+                "„value;value_unit;value_variable_code;value_variable_label[;value_q]“ erwartet.",
+                line=1,
+            )
+        n_var = (vidx - 5) // 4
+        measure_cols: list[tuple[int, str, str, str]] = []
+        has_q = tail[4:] == ["value_q"]
+    else:
+        first_m = next((j for j in range(5, width) if "__" in header[j]), None)
+        if first_m is None or (first_m - 5) % 4:
+            raise _err(
+                path,
+                "Der Kopf des Flat-Files ist nicht lesbar: Erwartet werden nach „Zeit“ je Merkmal "
+                "vier Spalten (Code, Label, Ausprägung Code, Ausprägung Label) und dann je Wert "
+                "eine Spalte „<CODE>__<Bezeichnung>__<Einheit>“.",
+                line=1,
+                column=(first_m or width) + 1,
+            )
+        n_var = (first_m - 5) // 4
+        measure_cols = []
+        for j in range(first_m, width):
+            parts = header[j].split("__")
+            if len(parts) < 3 or not parts[0]:
+                raise _err(
+                    path,
+                    f"Spalte „{header[j]}“: erwartet wird „<CODE>__<Bezeichnung>__<Einheit>“.",
+                    line=1,
+                    column=j + 1,
+                )
+            measure_cols.append((j, parts[0], "__".join(parts[1:-1]).replace("_", " "), parts[-1]))
+        has_q = False
+    data = records[1:]
+    if not data:
+        raise _err(path, "Die Tabelle enthält keine Datenzeilen.", line=1, hint=_HINT_EXPORT)
+    for r in data:
+        if len(r.cells) != width:
+            raise _err(
+                path,
+                f"Die Zeile hat {len(r.cells)} Felder, der Kopf (Zeile 1) aber {width}. Ist ein "
+                "Semikolon zu viel oder zu wenig?",
+                line=r.line,
+            )
+    frame = pd.DataFrame([r.cells for r in data], dtype="str")
+    line_no = np.fromiter((r.line for r in data), dtype=np.int64, count=len(data))
+    var_codes = [frame[5 + 4 * k].str.strip() for k in range(n_var)]
+    region_pos = None
+    for k in range(n_var):
+        in_set = var_codes[k].isin(_REGION_VARS)
+        if in_set.all():
+            region_pos = k
+            break
+    if region_pos is None:
+        raise _err(
+            path,
+            "Das Flat-File hat kein Regionalmerkmal (KREISE, DLAND, REGBEZ, DINSG) in einer "
+            "gemeinsamen Spalte aller Zeilen.",
+            line=2,
+        )
+    dim_pos = [k for k in range(n_var) if k != region_pos]
+    variables = []
+    for k in dim_pos:
+        codes = var_codes[k].unique()
+        if len(codes) != 1:
+            i = int(np.flatnonzero((var_codes[k] != var_codes[k].iloc[0]).to_numpy())[0])
+            raise _err(
+                path,
+                f"Merkmal Nr. {k + 1} wechselt zwischen den Zeilen ({var_codes[k].iloc[0]} und "
+                f"{var_codes[k].iloc[i]}).",
+                line=int(line_no[i]),
+                column=5 + 4 * k + 1,
+            )
+        variables.append(str(codes[0]))
+    rb = 5 + 4 * region_pos
+    ags = frame[rb + 2].str.strip()
+    region = frame[rb + 3].str.strip()
+    bad = ~ags.str.fullmatch(_AGS_RE.pattern)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise _err(
+            path,
+            f"„{ags.iloc[i]}“ ist kein Amtlicher Gemeindeschlüssel (erwartet „DG“ oder 2, 3, 5 "
+            "oder 8 Ziffern).",
+            line=int(line_no[i]),
+            column=rb + 3,
+        )
+    if (region == "").any():
+        i = int(np.flatnonzero((region == "").to_numpy())[0])
+        raise _err(path, "Der Regionsname fehlt.", line=int(line_no[i]), column=rb + 4)
+    times = frame[4].str.strip()
+    period_of = {t: _flat_period(t) for t in times.unique()}
+    for t, p in period_of.items():
+        if p is None:
+            i = int(np.flatnonzero((times == t).to_numpy())[0])
+            raise _err(
+                path,
+                f"„{t}“ ist kein Zeitraum (erwartet TT.MM.JJJJ, JJJJ-MM-TT oder JJJJ).",
+                line=int(line_no[i]),
+                column=5,
+            )
+    period = times.map(period_of)
+    attr_code = {v: frame[5 + 4 * k + 2].str.strip() for v, k in zip(variables, dim_pos)}
+    attr_label = {v: frame[5 + 4 * k + 3].str.strip() for v, k in zip(variables, dim_pos)}
+
+    # one part per measure (old: one column per measure; new: one value per row)
+    parts = []
+    if new:
+        parts.append(
+            {
+                "raw": frame[vidx].str.strip(),
+                "unit": frame[vidx + 1].str.strip(),
+                "measure": frame[vidx + 2].str.strip(),
+                "mlabel": frame[vidx + 3].str.strip(),
+                "quality": frame[vidx + 4].str.strip() if has_q else None,
+                "col": vidx,
+            }
+        )
+    else:
+        n = len(frame)
+        for j, mcode, mlabel, unit in measure_cols:
+            parts.append(
+                {
+                    "raw": frame[j].str.strip(),
+                    "unit": pd.Series([unit] * n, dtype="str"),
+                    "measure": pd.Series([mcode] * n, dtype="str"),
+                    "mlabel": pd.Series([mlabel] * n, dtype="str"),
+                    "quality": None,
+                    "col": j,
+                }
+            )
+    frames = []
+    for part in parts:
+        s = part["raw"]
+        is_num = s.str.match(_FLAT_NUMBER_RE.pattern)
+        is_sym = s.isin(list(SYMBOLS))
+        bad = ~(is_num | is_sym)
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            cell = s.iloc[i]
+            why = (
+                "Die Zelle ist leer; erwartet wird eine Zahl oder ein Zeichen ( -  .  x  /  ... )."
+                if cell == ""
+                else f"Unbekanntes Zeichen „{cell}“. Erlaubt sind Zahlen und die Zeichen - . x / ..."
+            )
+            raise _err(path, why, line=int(line_no[i]), column=part["col"] + 1)
+        num = s.where(is_num, "nan").str.replace(",", ".", regex=False).astype("float64")
+        value = np.where(is_num.to_numpy(), num.to_numpy(), s.map(SYMBOLS).to_numpy(dtype=float))
+        if part["quality"] is not None:
+            q = part["quality"]
+            badq = ~q.str.match(_FLAT_QUALITY_RE.pattern)
+            if badq.any():
+                i = int(np.flatnonzero(badq.to_numpy())[0])
+                raise _err(
+                    path,
+                    f"Unbekanntes Qualitätskennzeichen „{q.iloc[i]}“. Erwartet wird ein einzelner "
+                    "Kleinbuchstabe (z. B. e = endgültig), „()“ oder ein leeres Feld.",
+                    line=int(line_no[i]),
+                    column=part["col"] + 5,
+                )
+            quality = q.where(q != "")
+        else:
+            quality = pd.Series([None] * len(s), dtype="str")
+        out = {
+            "ags": ags,
+            "region": region,
+            "period": period,
+            "year": period.str[-4:].astype("int64"),
+            "value": value.astype("float64"),
+            "flag": s.where(is_sym),
+        }
+        labels = [part["mlabel"]] + [attr_label[v] for v in variables]
+        for k, lab in enumerate(labels, start=1):
+            out[f"h{k}"] = lab
+        out["unit"] = part["unit"].where(part["unit"] != "")
+        col = labels[0]
+        for lab in labels[1:]:
+            col = col + " | " + lab
+        out["column"] = col
+        out["quality"] = quality
+        out["line"] = line_no
+        out["measure"] = part["measure"]
+        for v in variables:
+            pairs = pd.DataFrame({"c": attr_code[v], "l": attr_label[v]})
+            uniq = pairs.drop_duplicates()
+            lut = {
+                (c, l): canonical_attribute(mapping, v, c, l)
+                for c, l in zip(uniq["c"], uniq["l"])
+            }
+            out[v] = pd.Series([lut[(c, l)] for c, l in zip(pairs["c"], pairs["l"])], dtype="str")
+        frames.append(pd.DataFrame(out))
+    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    for c in ["ags", "region", "period", "flag", "unit", "column", "quality", "measure"]:
+        df[c] = df[c].astype("str")
+    for k in range(1, n_var + 1):
+        if f"h{k}" in df:
+            df[f"h{k}"] = df[f"h{k}"].astype("str")
+
+    # a cell given twice
+    key_cols = ["ags", "period", "measure", *variables]
+    dup = df.duplicated(key_cols, keep=False)
+    if dup.any():
+        d = df[dup].sort_values("line", kind="stable")
+        first = d.iloc[0]
+        same = d[(d[key_cols] == first[key_cols]).all(axis=1)]
+        l1, l2 = int(same["line"].iloc[0]), int(same["line"].iloc[1])
+        raise _err(
+            path,
+            f"Doppelter Wert (Region {first['ags']}, Zeitraum {first['period']}, "
+            + ", ".join(f"{v} {first[v]}" for v in variables)
+            + f"): steht in Zeile {l1} und in Zeile {l2}.",
+            line=l2,
+        )
+
+    stat = str(frame[0].iloc[0]).strip()
+    measures = sorted(set(df["measure"]))
+    table_code = info.get("code") or code or _flat_table_code(path, mapping, stat, variables, measures)
+    language = info.get("language")
+    if language is None:
+        if header[0] == "Statistik_Code":
+            language = "de"
+        else:
+            totals = [attr_label[v][attr_code[v] == ""] for v in variables]
+            labels_total = set().union(*(set(t.unique()) for t in totals)) if totals else set()
+            language = "en" if "Total" in labels_total or not new else "de"
+    units = sorted(set(df["unit"].dropna()))
+    stat_label = str(frame[1].iloc[0]).strip()
+    df.attrs["meta"] = {
+        "code": table_code,
+        "title": stat_label or None,
+        "unit": units[0] if len(units) == 1 else None,
+        "source": stat_label or None,
+        "variable": None,
+        "stand": None,
+        "stand_time": None,
+        "footnotes": [],
+        "copyright": None,
+        "encoding": encoding,
+        "path": str(path),
+        "period_source": "column",
+        "quality_columns": has_q,
+        "layout": layout,
+        "language": language,
+        "generation": 1 if new else 0,
+        "export_ms": info.get("export_ms"),
+        "statistic": stat,
+        "variables": variables,
+        "zip_member": info.get("member"),
+    }
+    return df
+
+
+# --------------------------------------------------------------------------- dispatcher
+
+
+def read_genesis(path: str | Path, *, code: str | None = None, mapping: str | Path | None = None) -> pd.DataFrame:
+    """Read one GENESIS export, whatever its layout, into a tidy table (one row per data cell).
+
+    Layouts (detected from the content, never from the file name): the classic CSV
+    (``GENESIS-Tabelle:`` / ``Tabelle:``, also with quality columns), the flat file ("ffcsv")
+    in its old German layout (one column per measure) and its new English-header layout (one
+    value per row, optional ``value_q``), German and English, and the zip the REST API returns
+    (read in place).
+
+    Columns: ``ags, region, period, year, value, flag, h1…hN, [rowdim, [rowdim2, rowdim3]], unit,
+    column, quality, line``, plus ``measure`` (code of the value variable) and one column per
+    variable code (``GES``, ``NAT`` …) holding its canonical attribute (``männlich``,
+    ``ausländisch``, ``insgesamt``) — straight from a flat file, via
+    ``config/genesis_merkmale.yml`` for classic headers. ``df.attrs["meta"]`` holds ``code,
+    title, unit, source, stand, footnotes, encoding, path, layout, language, generation,
+    export_ms`` (plus ``stand_time, variable, copyright, period_source, quality_columns``).
+    ``code`` names the table where a plain flat file cannot (e.g. from the fetch manifest).
+    Raises :class:`InputError` (German message with file/line/column) for anything it does not
+    understand.
+    """
+    path = Path(path)
+    raw, info = _read_raw(path)
+    text, encoding = _decode_bytes(path, raw)
+    first = text.split("\n", 1)[0].split(";", 1)[0].strip()
+    maps = load_mapping(mapping)
+    if first in ("Statistik_Code", "statistics_code"):
+        df = _read_flat(path, text, encoding, info, code, maps)
+    else:
+        df = _read_classic(path, text, encoding)
+        meta = df.attrs["meta"]
+        meta["zip_member"] = info.get("member")
+        if info.get("export_ms"):
+            meta["export_ms"] = info["export_ms"]
+        _add_classic_dims(df, meta["code"], maps)
+        df.attrs["meta"] = meta
+    # column order: contract columns, labels, dimensions, then unit, column, quality, line
+    tail = ["unit", "column", "quality", "line"]
+    dims = ["measure", *sorted(c for c in df.columns if _VAR_COL_RE.match(c))]
+    dims = [c for c in dims if c in df.columns]
+    head = [c for c in df.columns if c not in tail and c not in dims]
+    meta = df.attrs["meta"]
+    df = df[head + dims + tail]
+    df.attrs["meta"] = meta
     validate_genesis(df, path)
     return df
 
