@@ -124,13 +124,10 @@ def _read_table(path: Path) -> pd.DataFrame:
             raise InputError(f"Die Excel-Datei lässt sich nicht lesen ({type(exc).__name__}).",
                              file=path) from None
     else:
-        raw = path.read_bytes()
-        for enc in ("utf-8-sig", "cp1252"):
-            try:
-                text = raw.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
+        from .sources.encoding import decode_text
+
+        # Excel on Windows writes cp1252: the 8-bit fallback, under the strict rule
+        text, _enc = decode_text(path.read_bytes(), path, fallback="cp1252", what="Die Maßnahmentabelle")
         first = text.split("\n", 1)[0]
         sep = ";" if first.count(";") >= first.count(",") else ","
         from io import StringIO

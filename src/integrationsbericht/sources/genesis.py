@@ -32,6 +32,7 @@ import pandera.pandas as pa
 import yaml
 
 from ..errors import InputError
+from .encoding import decode_text
 
 __all__ = [
     "GENESIS_SCHEMA",
@@ -128,12 +129,7 @@ def _read_raw(path: Path) -> tuple[bytes, dict]:
 def _decode_bytes(path: Path, raw: bytes) -> tuple[str, str]:
     if not raw.strip():
         raise _err(path, "Die Datei ist leer.", hint=_HINT_EXPORT)
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        text, encoding = raw.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        text, encoding = raw.decode("iso-8859-1"), "ISO-8859-1"
+    text, encoding = decode_text(raw, path)  # strict rule: UTF-8, pure Latin-1, or a located error
     return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
 
 
