@@ -1,4 +1,4 @@
-"""Command line: ``integrationsbericht build | check | demo-data``.
+"""Command line: ``integrationsbericht build | check | fetch | new-edition | demo-data``.
 
 A thin layer over the package. Every message is German; a user error never shows a
 traceback (the full details of an unexpected error go to the log file).
@@ -87,6 +87,15 @@ def _parser() -> argparse.ArgumentParser:
     common(c)
     c.add_argument("--project", type=Path, default=None,
                    help="Berichtsprojekt mit _quarto.yml, notebooks/, config/ (Standard: dieses Repository)")
+
+    f = sub.add_parser("fetch", help="GENESIS-Tabellen der Ausgabe vom Webservice der Statistikämter laden")
+    common(f)
+    f.add_argument("--project", type=Path, default=None,
+                   help="Berichtsprojekt mit _quarto.yml, notebooks/, config/ (Standard: dieses Repository)")
+    f.add_argument("--poll-interval", type=float, default=None, metavar="SEK",
+                   help="Sekunden zwischen zwei Abfragen eines Hintergrundauftrags (Standard: 5)")
+    f.add_argument("--max-wait", type=float, default=None, metavar="SEK",
+                   help="höchstens so lange auf einen Hintergrundauftrag warten (Standard: 1800)")
 
     d = sub.add_parser("demo-data", help="Demodaten neu erzeugen (deterministisch)")
     d.add_argument("--out", type=Path, default=None, help="Zielordner (Standard: data/raw/)")
@@ -268,6 +277,50 @@ def cmd_check(args, console) -> int:
     return EXIT_OK
 
 
+def cmd_fetch(args, console) -> int:
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .fetch import fetch
+
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("Hintergrundauftrag {task.description}"),
+        BarColumn(bar_width=20),
+        TextColumn("{task.fields[polls]} Abfragen"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    tasks: dict[str, int] = {}
+
+    def on_poll(code, job, elapsed, polls, done):
+        if code not in tasks:
+            tasks[code] = progress.add_task(job, total=None, polls=0)
+        progress.update(tasks[code], completed=elapsed, polls=polls)
+        if done:
+            progress.remove_task(tasks.pop(code))
+
+    def log(msg: str) -> None:
+        progress.console.print(msg, markup=False, highlight=False)
+
+    try:
+        with progress:
+            result = fetch(args.config, project=args.project, data_dir=args.data, ags=args.ags,
+                           year=args.year, poll_interval=args.poll_interval, max_wait=args.max_wait,
+                           log=log, on_poll=on_poll)
+    except ReportError as err:
+        console.print(f"Fehler: {err}", markup=False, highlight=False)
+        return EXIT_ERROR
+    data = result.data_dir
+    console.print(
+        f"Nächste Schritte: integrationsbericht check --data {data}\n"
+        f"                  integrationsbericht build --data {data}",
+        markup=False, highlight=False,
+    )
+    return EXIT_OK
+
+
 def cmd_demo_data(args, console) -> int:
     from .config import PROJECT_ROOT
     from .demo import generate
@@ -290,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         "build": cmd_build,
         "check": cmd_check,
         "demo-data": cmd_demo_data,
+        "fetch": cmd_fetch,
         "new-edition": cmd_new_edition,
     }[args.command]
     try:

@@ -85,6 +85,30 @@ class DistrictConfig(_Strict):
     )
 
 
+class FetchConfig(_Strict):
+    """``integrationsbericht fetch``: the GENESIS web service (REST 2020) of both databases.
+
+    The environment variables ``IB_REGIONALSTATISTIK_URL`` and ``IB_GENESIS_URL`` win over the
+    URLs given here. Credentials never go here (environment or the user's own file).
+    """
+
+    regionalstatistik_url: str = "https://www.regionalstatistik.de/genesisws/rest/2020/"
+    genesis_url: str = "https://www-genesis.destatis.de/genesisWS/rest/2020/"
+    timeout: float = Field(default=120.0, gt=0, le=3600)  # seconds to wait for an answer
+    retries: int = Field(default=3, ge=0, le=10)  # further attempts after a transient failure
+    backoff: float = Field(default=2.0, ge=0, le=300)  # seconds before the 1st retry, doubling
+    poll_interval: float = Field(default=5.0, gt=0, le=600)  # seconds between job polls
+    max_wait: float = Field(default=1800.0, gt=0, le=86400)  # seconds to wait for a job
+
+    @field_validator("regionalstatistik_url", "genesis_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        v = str(v).strip()
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", v):
+            raise ValueError(f"'{v}' ist keine Web-Adresse (http:// oder https://)")
+        return v if v.endswith("/") else v + "/"
+
+
 class RegionRef(_Strict):
     ags: str
     name: str
@@ -116,6 +140,7 @@ class EditionConfig(_Strict):
     districts: DistrictConfig = DistrictConfig()
     targets: str = "config/ziele.yml"
     indicators: str = "config/indikatoren.yml"
+    fetch: FetchConfig = FetchConfig()
     # downloads/indikatoren.csv of the previous edition (for revisions, new and discontinued
     # indicators); set by "integrationsbericht new-edition"
     previous_indicators: str | None = None

@@ -42,7 +42,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -108,6 +108,8 @@ class Source(_Strict):
     minus: Selection | list[Selection] | None = None
     lag: int = Field(default=0, ge=-10, le=0)
     note: str | None = None
+    # which database holds the table (for "integrationsbericht fetch"); None: regionalstatistik
+    database: Literal["regionalstatistik", "genesis-online"] | None = None
 
     @field_validator("table", mode="before")
     @classmethod
@@ -227,7 +229,27 @@ class Catalogue(_Strict):
             if ind.id in seen:
                 raise ValueError(f"Indikator-ID '{ind.id}' kommt mehrfach vor")
             seen.add(ind.id)
+        self.databases()  # one database per table
         return self
+
+    def databases(self) -> dict[str, str]:
+        """``{table code: database}``; a table without ``database:`` is in the Regionaldatenbank."""
+        given: dict[str, str] = {}
+        codes: list[str] = []
+        for ind in self.indicators:
+            srcs = list(ind.numerator) + list(ind.denominator or [])
+            for g in ind.groups.values():
+                srcs += list(g.numerator or []) + list(g.denominator or [])
+            for s in srcs:
+                codes.append(s.table)
+                if s.database is None:
+                    continue
+                if given.setdefault(s.table, s.database) != s.database:
+                    raise ValueError(
+                        f"Tabelle {s.table}: unterschiedliche Datenbanken angegeben "
+                        f"({given[s.table]} und {s.database})"
+                    )
+        return {c: given.get(c, "regionalstatistik") for c in sorted(set(codes))}
 
     def get(self, ident: str) -> Indicator:
         for ind in self.indicators:
