@@ -88,6 +88,7 @@ class Replay:
     downloads: dict[str, Path] = field(default_factory=dict)  # open downloader: code → file
     faults: list[Fault] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
+    ssl_context: object = None  # ssl.SSLContext: serve HTTPS (TLS tests)
 
     def __post_init__(self):
         self._queues: dict[tuple, deque] = defaultdict(deque)
@@ -111,8 +112,15 @@ class Replay:
             def do_GET(self):
                 replay._handle(self, "GET")
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address):  # failed TLS handshakes: expected
+                pass
+
+        self._server = Server(("127.0.0.1", 0), Handler)
+        if self.ssl_context is not None:
+            self._server.socket = self.ssl_context.wrap_socket(self._server.socket, server_side=True)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
@@ -125,7 +133,8 @@ class Replay:
         return self._server.server_address[1]
 
     def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.port}{PREFIX[service]}rest/2020/"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}{PREFIX[service]}rest/2020/"
 
     def env(self) -> dict[str, str]:
         return {"IB_REGIONALSTATISTIK_URL": self.url("regionalstatistik"),

@@ -492,14 +492,14 @@ class GenesisClient:
                 _check_zip(tmp)
             except _BrokenZip as exc:
                 tmp.unlink(missing_ok=True)
-                raise _Retryable(f"{size} Bytes; {exc}", "zip") from None
+                raise _Retryable(f"{_thousands(size)} Bytes, {exc}", "zip") from None
             return Download(tmp, "zip", sha, size, {})
         data = tmp.read_bytes() if size < 10_000_000 else head
         tmp.unlink(missing_ok=True)
         if data.lstrip().startswith(b"{"):
             return self._json(data, code)
         raise _Retryable(
-            f"weder eine ZIP-Datei noch eine Statusmeldung ({size} Bytes, Inhaltstyp "
+            f"weder eine ZIP-Datei noch eine Statusmeldung ({_thousands(size)} Bytes, Inhaltstyp "
             f"„{self._clean(ctype) or 'unbekannt'}“)",
             "response",
         )
@@ -608,22 +608,44 @@ def _check_zip(path: Path) -> None:
         with zipfile.ZipFile(path) as zf:
             members = zf.infolist()
             if not members:
-                raise _BrokenZip("keine Datei im Archiv")
+                raise _BrokenZip("das Archiv enthält keine Datei")
             bad = zf.testzip()
             if bad is not None:
-                raise _BrokenZip(f"Prüfsumme von {bad} stimmt nicht")
-    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as exc:
-        raise _BrokenZip(str(exc) or type(exc).__name__) from None
+                raise _BrokenZip(f"die Prüfsumme von {bad} stimmt nicht")
+    except zipfile.BadZipFile as exc:
+        if "not a zip file" in str(exc):
+            raise _BrokenZip("das Inhaltsverzeichnis am Ende des Archivs fehlt") from None
+        raise _BrokenZip(f"beschädigtes Archiv (technisch: {exc})") from None
+    except (EOFError, OSError, NotImplementedError) as exc:
+        raise _BrokenZip(f"beschädigtes Archiv (technisch: {type(exc).__name__})") from None
 
 
 def _exc_text(exc: Exception) -> str:
-    """A short, header-free description of a transport exception."""
+    """A short German description of a transport exception, with the technical cause."""
     text = str(exc)
-    # urllib3 messages nest "HTTPSConnectionPool(host=…): Max retries exceeded … (Caused by X(…))"
-    m = re.search(r"Caused by (\w+)\((.*)\)\)?$", text)
-    if m:
-        text = f"{m.group(1)}: {m.group(2)}"
-    return text[:300]
+    checks = [
+        ("CERTIFICATE_VERIFY_FAILED", "Das Zertifikat des Servers lässt sich keinem vertrauenswürdigen "
+                                      "Stammzertifikat zuordnen"),
+        ("IncompleteRead", "Die Verbindung wurde während der Übertragung abgebrochen"),
+        ("Connection broken", "Die Verbindung wurde während der Übertragung abgebrochen"),
+        ("RemoteDisconnected", "Die Gegenstelle hat die Verbindung ohne Antwort geschlossen"),
+        ("Connection reset", "Die Verbindung wurde von der Gegenstelle zurückgesetzt"),
+        ("Connection refused", "Die Verbindung wurde abgelehnt"),
+        ("NameResolutionError", "Der Rechnername lässt sich nicht auflösen (DNS)"),
+        ("Name or service not known", "Der Rechnername lässt sich nicht auflösen (DNS)"),
+        ("timed out", "Zeitüberschreitung"),
+    ]
+    german = next((g for key, g in checks if key in text), "")
+    m = re.search(r"certificate verify failed: ([^(']+)", text)
+    detail = m.group(1).strip() if m else ""
+    if not detail:
+        m = re.search(r"Caused by (\w+)\(", text) or re.search(r"(\w+(?:Error|Read|Exception))\(", text)
+        detail = m.group(1) if m else type(exc).__name__
+    return f"{german} (technisch: {detail})" if german else f"{detail}: {text[:200]}"
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
 
 
 def _duration(seconds: float) -> str:

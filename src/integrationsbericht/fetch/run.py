@@ -73,8 +73,11 @@ class FetchResult:
 def plan_tables(catalogue, cfg: EditionConfig) -> tuple[dict[str, str], dict[str, int]]:
     """Tables the edition needs: ``({code: database}, {skipped code: last year used})``.
 
-    A table is needed when one of its sources covers a year in the report year's comparison
-    window (report year − 11 … report year) or is a one-off (e.g. a census) up to the report year.
+    Per series (an indicator's or group's numerator or denominator): every table whose years
+    reach into the comparison window (report year − 11 … report year); a series that ends
+    before the window (e.g. the Zensus 2011) keeps its latest table, so the report can still
+    show that value. Tables only for later report years or only for older parts of a series
+    that goes on in another table are not fetched.
     """
     year = cfg.year
     first = year - HISTORY_YEARS - 1
@@ -82,20 +85,19 @@ def plan_tables(catalogue, cfg: EditionConfig) -> tuple[dict[str, str], dict[str
     needed: set[str] = set()
     last_used: dict[str, int] = {}
     for ind in catalogue.indicators:
-        srcs = list(ind.numerator) + list(ind.denominator or [])
+        series = [ind.numerator, ind.denominator or []]
         for g in ind.groups.values():
-            srcs += list(g.numerator or []) + list(g.denominator or [])
-        for s in srcs:
-            lo, hi = s.years
-            if lo is not None and lo > year:
-                continue  # only for later report years
-            one_off = lo is not None and lo == hi
-            if hi is None or hi >= first or one_off:
-                needed.add(s.table)
-            else:
-                last_used[s.table] = max(hi, last_used.get(s.table, hi))
-    pop = cfg.comparison.population_table
-    needed.add(pop)
+            series += [g.numerator or [], g.denominator or []]
+        for srcs in series:
+            current = [s for s in srcs if s.years[0] is None or s.years[0] <= year]
+            inside = [s for s in current if s.years[1] is None or s.years[1] >= first]
+            if not inside and current:  # the series ended earlier: keep its latest table
+                inside = [max(current, key=lambda s: s.years[1])]
+            needed.update(s.table for s in inside)
+            for s in current:
+                if s not in inside:
+                    last_used[s.table] = max(s.years[1], last_used.get(s.table, s.years[1]))
+    needed.add(cfg.comparison.population_table)
     plan = {c: databases.get(c, "regionalstatistik") for c in sorted(needed)}
     skipped = {c: y for c, y in sorted(last_used.items()) if c not in needed}
     return plan, skipped
@@ -170,7 +172,7 @@ def fetch(
     counts = {db: sum(1 for d in plan.values() if d == db) for db in DATABASES}
     log(
         f"Datenordner: {gdir}\nBerichtsjahr {cfg.year}, Vergleichsjahre ab {cfg.year - HISTORY_YEARS}: "
-        f"{len(plan)} Tabellen ("
+        f"{_n(len(plan))} ("
         + ", ".join(f"{DATABASE_LABEL[db]} {n}" for db, n in counts.items() if n)
         + ")."
     )
@@ -255,7 +257,7 @@ def _run(plan, clients, gdir: Path, entries: dict[str, Entry], manifest_path: Pa
 
     # 2. download what is new or changed, one table at a time
     if todo:
-        log(f"{len(todo)} Tabelle(n) herunterladen …")
+        log(f"{_n(len(todo))} herunterladen …")
     for code, db, info, state in todo:
         client = clients[db]
         old = entries.get(code)
@@ -302,14 +304,15 @@ def _run(plan, clients, gdir: Path, entries: dict[str, Entry], manifest_path: Pa
     done = len(result.downloaded)
     same = sum(1 for o in result.outcomes if o.state == "unverändert")
     log(
-        f"{done} Tabelle(n) heruntergeladen, {same} unverändert"
+        f"{_n(done)} heruntergeladen, {same} unverändert"
         + (f", {len(errors)} mit Fehler" if errors else "")
         + f". Abruf-Protokoll: {manifest_path}"
     )
     if errors:
         lines = "\n".join(f"  - {o.message}" for o in errors)
         raise FetchError(
-            f"{len(errors)} von {len(plan)} Tabellen konnten nicht abgerufen werden:\n{lines}",
+            f"{len(errors)} von {_n(len(plan))} "
+            + ("konnte" if len(errors) == 1 else "konnten") + f" nicht abgerufen werden:\n{lines}",
             hint="Alle anderen Tabellen sind geladen und im Abruf-Protokoll vermerkt; bereits "
             "vorhandene Dateien blieben unverändert. Ein neuer Aufruf lädt nur, was fehlt.",
         )
@@ -429,6 +432,10 @@ def _secs(seconds: float) -> str:
         return f"{seconds:.3g} s".replace(".", ",")
     m, s = divmod(int(round(seconds)), 60)
     return f"{m}:{s:02d} min"
+
+
+def _n(n: int) -> str:
+    return f"{n} Tabelle" if n == 1 else f"{n} Tabellen"
 
 
 def _bytes(n: int) -> str:
