@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from . import fmt
+from .escaping import md
 from .config import DistrictConfig, resolve
 from .errors import ConfigError, InputError
 from .sources.register import AGE_GROUPS, CITY_TOTAL, read_register
@@ -648,7 +649,7 @@ def shown(value, flag, unit: str, decimals: int) -> str:
 def overview_table(table: pd.DataFrame, districts: list[District], indicators: list[str],
                    period: str | None = None) -> pd.DataFrame:
     """One row per district (name linked to its profile) plus the city; key indicators as text."""
-    rows = {d.name: {"Stadtbezirk": f"[{d.name}](#{d.anchor})"} for d in districts}
+    rows = {d.name: {"Stadtbezirk": f"[{md(d.name)}](#{d.anchor})"} for d in districts}
     rows[CITY_TOTAL] = {"Stadtbezirk": CITY_TOTAL}
     for ind in ["bevoelkerung", *indicators]:
         sel = latest(table, ind, period=period)
@@ -657,7 +658,9 @@ def overview_table(table: pd.DataFrame, districts: list[District], indicators: l
         head = sel["label"].iloc[0]
         for r in sel.itertuples(index=False):
             rows[r.bezirk][head] = shown(r.value, r.flag, r.unit, int(r.decimals))
-    return pd.DataFrame([rows[d.name] for d in districts] + [rows[CITY_TOTAL]])
+    out = pd.DataFrame([rows[d.name] for d in districts] + [rows[CITY_TOTAL]])
+    out.attrs["markdown_columns"] = ["Stadtbezirk"]  # links built here; names escaped above
+    return out
 
 
 def profile_table(table: pd.DataFrame, district: str, indicators: list[str],

@@ -9,18 +9,22 @@ from pathlib import Path
 
 import pandas as pd
 
+from .escaping import neutralise_formulas
+
 FIXED_TIME = datetime(2000, 1, 1)
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> Path:
-    """UTF-8, comma-separated, plain decimal point, ``\\n`` line ends, no index."""
+    """UTF-8, comma-separated, plain decimal point, ``\\n`` line ends, no index; text cells a
+    spreadsheet would run as formulas are neutralised (:func:`escaping.csv_cell`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format="%.10g")
+    neutralise_formulas(df).to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format="%.10g")
     return path
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame] | pd.DataFrame, path: Path) -> Path:
-    """Write one or more sheets; zip entry times and document properties are fixed."""
+    """Write one or more sheets; zip entry times and document properties are fixed. Text that
+    starts with ``=`` stays a text cell (openpyxl would store it as a live formula)."""
     if isinstance(sheets, pd.DataFrame):
         sheets = {"Daten": sheets}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -28,6 +32,10 @@ def write_xlsx(sheets: dict[str, pd.DataFrame] | pd.DataFrame, path: Path) -> Pa
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
+            for row in writer.book[name[:31]].iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":
+                        cell.data_type = "s"
         props = writer.book.properties
         props.created = FIXED_TIME
         props.modified = FIXED_TIME

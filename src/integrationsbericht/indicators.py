@@ -1045,13 +1045,14 @@ def explanations(catalogue=None) -> pd.DataFrame:
 
 def export(df: pd.DataFrame, downloads_dir: str | Path, catalogue=None) -> dict[str, Path]:
     """Write ``indikatoren.csv`` and ``indikatoren.xlsx`` (sheets "Daten", "Erläuterungen")."""
+    from .escaping import neutralise_formulas
     from .exports import write_xlsx
 
     downloads_dir = Path(downloads_dir)
     downloads_dir.mkdir(parents=True, exist_ok=True)
     out = export_frame(df, catalogue)
     csv_path = downloads_dir / "indikatoren.csv"
-    out.to_csv(csv_path, index=False, encoding="utf-8", lineterminator="\n")
+    neutralise_formulas(out).to_csv(csv_path, index=False, encoding="utf-8", lineterminator="\n")
     xlsx_path = write_xlsx(
         {"Daten": out, "Erläuterungen": explanations(catalogue)}, downloads_dir / "indikatoren.xlsx"
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import fmt
+from .escaping import Markdown, md
 from .exports import write_csv, write_xlsx
 from .figures import save as save_figure
 from .figures import setup_style
@@ -62,15 +63,16 @@ def _cell(value, decimals: int | None) -> str:
         return fmt.number(value, decimals)
     if isinstance(value, pd.Timestamp):
         return fmt.date(value.date())
-    text = str(value)
-    return escape_gender_star(text.replace("|", "\\|").replace("\n", " "))
+    if isinstance(value, Markdown):  # deliberately Markdown (e.g. a link the code built)
+        return escape_gender_star(value.replace("|", "\\|").replace("\n", " "))
+    return md(value)  # text from data is text: literal in HTML, PDF and Markdown
 
 
 def markdown_table(df: pd.DataFrame, decimals: dict[str, int] | int | None = None) -> str:
     """A pipe table with German number formats; numeric columns right-aligned."""
     if df.empty:
         raise ValueError("empty table")
-    header = "| " + " | ".join(escape_gender_star(str(c).replace("|", "\\|")) for c in df.columns) + " |"
+    header = "| " + " | ".join(_cell(c if isinstance(c, Markdown) else str(c), None) for c in df.columns) + " |"
     aligns = []
     for col in df.columns:
         numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col])
@@ -79,6 +81,9 @@ def markdown_table(df: pd.DataFrame, decimals: dict[str, int] | int | None = Non
             values = [str(v).strip() for v in df[col].dropna()]
             numeric = bool(values) and all(_NUMBER_TEXT_RE.match(v) for v in values)
         aligns.append(numeric)
+    # columns the code filled with Markdown on purpose (``df.attrs["markdown_columns"]``);
+    # every other text cell comes from data and is escaped
+    markdown_columns = set(df.attrs.get("markdown_columns", ()))
     rows = []
     for rec in df.itertuples(index=False):
         cells = []
@@ -90,6 +95,8 @@ def markdown_table(df: pd.DataFrame, decimals: dict[str, int] | int | None = Non
                 value = None
             if isinstance(value, int) and _RAW_COLUMN_RE.search(str(col)):
                 value = str(value)
+            if col in markdown_columns and isinstance(value, str):
+                value = Markdown(value)
             cells.append(_cell(value, d))
         rows.append("| " + " | ".join(cells) + " |")
     # Column widths are left to the renderers (the Lua filter sizes PDF columns by their

@@ -169,7 +169,9 @@ def export(out_dir: Path, downloads_dir: Path) -> Path | None:
     out = to_csv_frame(est)
     Path(downloads_dir).mkdir(parents=True, exist_ok=True)
     path = Path(downloads_dir) / "befragung.csv"
-    out.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format="%.1f")
+    from ..escaping import neutralise_formulas
+
+    neutralise_formulas(out).to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format="%.1f")
     return path
 
 
