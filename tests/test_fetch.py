@@ -406,3 +406,52 @@ def test_credentials_are_never_shown(monkeypatch, tmp_path):
     # the no-login download derives from the same base URL
     assert nologin_url("https://www.regionalstatistik.de/genesisws/rest/2020/", "13211-02-05-4") == (
         "https://www.regionalstatistik.de/genesisws/downloader/00/tables/13211-02-05-4_00.csv")
+
+
+def test_interrupted_fetch_keeps_finished_files_and_the_next_run_completes(cassettes, tmp_path, monkeypatch):
+    import requests
+
+    from integrationsbericht.fetch import fetch
+    from integrationsbericht.fetch.client import make_session
+
+    cfg = edition(tmp_path)
+    with_token(monkeypatch)
+    gdir = tmp_path / "daten" / "genesis"
+
+    class Interrupting(requests.Session):
+        """Ctrl+C in the middle of the third table's download."""
+        downloads = 0
+
+        def post(self, url, *args, **kwargs):
+            resp = super().post(url, *args, **kwargs)
+            if url.endswith("data/tablefile"):
+                Interrupting.downloads += 1
+                if Interrupting.downloads == 3:
+                    chunks = resp.iter_content
+
+                    def broken(size):
+                        yield next(chunks(size))
+                        raise KeyboardInterrupt
+
+                    resp.iter_content = broken
+            return resp
+
+    session = make_session()
+    session.__class__ = Interrupting
+    with Replay(cassettes, token=TOKEN) as server:
+        monkeypatch.setenv("IB_REGIONALSTATISTIK_URL", server.url("regionalstatistik"))
+        monkeypatch.setenv("IB_GENESIS_URL", server.url("genesis-online"))
+        with pytest.raises(KeyboardInterrupt):
+            fetch(cfg, session=session, poll_interval=0.001)
+        done = {r["tabelle"]: r for r in manifest(tmp_path)}
+        assert sorted(done) == ["11111-02-01-4", "12211-0001"]  # written before the interruption
+        assert sorted(p.name for p in gdir.iterdir()) == ["11111-02-01-4.zip", "12211-0001.zip",
+                                                           "abruf-manifest.csv"]  # no partial file
+        kept = {n: (gdir / n).read_bytes() for n in ("11111-02-01-4.zip", "12211-0001.zip")}
+        calls = len(server.received)
+        result = fetch(cfg, poll_interval=0.001)
+        fetched = sorted(r.params.get("name") for r in server.received[calls:] if r.method == "data/tablefile")
+    assert fetched == ["12211-Z-11", "12411-01-01-4", "12531-0043", "12531-0043", "13111-01-03-4"]
+    assert sorted(result.downloaded) == ["12211-Z-11", "12411-01-01-4", "12531-0043", "13111-01-03-4"]
+    assert {n: (gdir / n).read_bytes() for n in kept} == kept
+    assert len(manifest(tmp_path)) == 6

@@ -312,6 +312,10 @@ def cmd_fetch(args, console) -> int:
     except ReportError as err:
         console.print(f"Fehler: {err}", markup=False, highlight=False)
         return EXIT_ERROR
+    except KeyboardInterrupt:
+        console.print("Abgebrochen. Bereits geladene Tabellen bleiben erhalten; ein neuer Aufruf "
+                      "von „integrationsbericht fetch“ lädt den Rest.")
+        return EXIT_INTERRUPTED
     data = result.data_dir
     console.print(
         f"Nächste Schritte: integrationsbericht check --data {data}\n"
