@@ -455,3 +455,23 @@ def test_interrupted_fetch_keeps_finished_files_and_the_next_run_completes(casse
     assert sorted(result.downloaded) == ["12211-Z-11", "12411-01-01-4", "12531-0043", "13111-01-03-4"]
     assert {n: (gdir / n).read_bytes() for n in kept} == kept
     assert len(manifest(tmp_path)) == 6
+
+
+def test_fetch_uses_https_proxy_from_the_environment(cassettes, tmp_path, monkeypatch, capsys):
+    """HTTPS_PROXY is honoured: a proxy that does not answer gives the German proxy message."""
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    cfg = edition(tmp_path, one_table("12411-01-01-4"))
+    with_token(monkeypatch)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{dead}")
+    monkeypatch.setenv("IB_REGIONALSTATISTIK_URL", "https://www.regionalstatistik.de.invalid/genesisws/rest/2020/")
+    rc, out = run(cfg, capsys)
+    assert rc == 1
+    assert "Der Proxy für die Verbindung zu www.regionalstatistik.de.invalid" in out
+    assert "HTTPS_PROXY prüfen" in out
+    assert_no_secret(tmp_path, out)
