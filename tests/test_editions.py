@@ -105,6 +105,13 @@ def test_new_edition_moves_config_on_and_prints_checklist(tmp_path):
     assert "[-] 13211-02-02-4" in out  # historical part of the unemployment series
     assert "regionalstatistik.de" in out
     assert "[x] Befragungsdaten" in out
+    # a foreword and a text per chapter, holding only comments: nothing printed until written
+    from integrationsbericht import texts
+
+    for name in ("vorwort", "bevoelkerung", "arbeit-lebensunterhalt"):
+        started = root / "report" / "texte" / f"{name}.md"
+        assert started.read_text(encoding="utf-8").startswith("<!--"), name
+        assert texts.read(started) is None
 
 
 def test_new_edition_refuses_an_older_year(tmp_path):

@@ -58,8 +58,11 @@ def test_gap_widened_fires_with_numbers():
     out = findings.gap_changes(with_gap(foreign, german), catalogue(), AGS, 2025, RULES)
     assert [f.rule for f in out] == ["gap_widened"]
     f = out[0]
-    assert "von 2020 bis 2025 von 20,0 auf 25,0 Prozentpunkte gewachsen" in f.text
-    assert "35,0 % bei Ausländer*innen, 10,0 % bei Deutschen" in f.text
+    text = f.text.replace("\u00a0", " ")
+    assert ("Der Abstand zwischen Ausländer*innen und Deutschen ist in fünf Jahren größer geworden, "
+            "von 20,0 Prozentpunkten im Jahr 2020 auf 25,0 Prozentpunkte im Jahr 2025") in text
+    assert "für Ausländer*innen bei 35,0 %, für Deutsche bei 10,0 %" in text
+    assert f.positive is False
     assert f.href() == "arbeit-lebensunterhalt.html#ind-sgb2-quote"
     assert f.href(from_root=True) == "report/arbeit-lebensunterhalt.html#ind-sgb2-quote"
     assert "[Mehr in „Arbeit“](arbeit-lebensunterhalt.html#ind-sgb2-quote)" in f.markdown(titles={"arbeit-lebensunterhalt": "Arbeit"})
@@ -69,7 +72,7 @@ def test_gap_narrowed_fires_and_stable_gap_is_silent():
     narrowing = with_gap([30] * 6 + [29, 28, 27, 26, 25.0], [10] * 11)
     out = findings.gap_changes(narrowing, catalogue(), AGS, 2025, RULES)
     assert [f.rule for f in out] == ["gap_narrowed"]
-    assert "geschrumpft" in out[0].text
+    assert "kleiner geworden" in out[0].text and out[0].positive is True
     stable = with_gap([30] * 10 + [30.5], [10] * 11)  # +0.5 pp. < threshold 1.0
     assert findings.gap_changes(stable, catalogue(), AGS, 2025, RULES) == []
 
@@ -85,8 +88,9 @@ def test_trend_reversal_fires_and_steady_trend_is_silent():
     up_down = [10, 10, 10, 10, 11, 11.5, 12, 12.5, 13, 12.5, 12.0]
     out = findings.trend_reversals(table({"insgesamt": up_down}), catalogue(), AGS, 2025, RULES)
     assert len(out) == 1
-    assert "von 2018 bis 2023 gestiegen (von 10,0 % auf 13,0 %), seitdem wieder gesunken" in out[0].text
-    assert "(2025: 12,0 %; −1,0 Prozentpunkte)" in out[0].text
+    text = out[0].text.replace("\u00a0", " ")
+    assert "Von 2018 bis 2023 ist der Wert gestiegen, von 10,0 % auf 13,0 %." in text
+    assert "Seitdem ist er wieder gesunken, auf 12,0 % im Jahr 2025." in text
     steady = list(np.linspace(10, 15, 11))
     assert findings.trend_reversals(table({"insgesamt": steady}), catalogue(), AGS, 2025, RULES) == []
     tiny = [10, 10, 10, 10, 11, 11.5, 12, 12.5, 13, 12.9, 12.8]  # turn of 0.2 pp. < 0.5
@@ -102,7 +106,8 @@ def _status(status):
 def test_target_off_course_fires_only_for_that_status():
     out = findings.target_findings(_status("nicht auf Kurs"), catalogue(), RULES)
     assert len(out) == 1
-    assert "2025 lag der Wert bei 25,0 Prozentpunkte; Ziel bis 2030: höchstens 15,0 Prozentpunkte" in out[0].text
+    assert ("Mit 25,0 Prozentpunkten im Jahr 2025 ist das Ziel von höchstens 15,0 Prozentpunkten "
+            "bis 2030 nicht auf Kurs") in out[0].text.replace("\u00a0", " ")
     for ok in ("erreicht", "auf Kurs", "kein Zielwert"):
         assert findings.target_findings(_status(ok), catalogue(), RULES) == []
     counts = findings.target_counts(pd.concat([_status("erreicht"), _status("nicht auf Kurs"),
@@ -121,9 +126,9 @@ def test_district_extremes_fire_and_even_city_is_silent():
                                                  "Senne": 19.0, "Heepen": np.nan}), RULES)
     assert len(out) == 1
     t = out[0].text
-    assert "am höchsten in Mitte mit 31,0 % (+11,0 Prozentpunkte)" in t
-    assert "am niedrigsten in Dornberg mit 8,0 % (−12,0 Prozentpunkte)" in t
-    assert "gegenüber 20,0 % in der Gesamtstadt" in t
+    t = t.replace("\u00a0", " ")
+    assert "Gegenüber 20,0 % in der Gesamtstadt lag der Wert" in t
+    assert "in Mitte mit 31,0 % am höchsten und in Dornberg mit 8,0 % am niedrigsten." in t
     assert out[0].href() == "stadtbezirke.html#fig-karte-auslaenderanteil"
     even = _districts({"Gesamtstadt": 20.0, "Mitte": 23.0, "Dornberg": 17.5})
     assert findings.district_extremes(even, RULES) == []
@@ -206,3 +211,52 @@ def test_target_status_from_targets_module():
     st = findings.target_status(tf, reached, catalogue(), AGS, 2025)
     assert st.loc[0, "status"] == "erreicht"
     assert findings.target_findings(st, catalogue(), RULES) == []
+
+
+def test_top_includes_a_positive_finding_where_there_is_one():
+    items = [findings.Finding("a", "t", f"a{i}", 10 - i, key=f"k{i}", positive=False) for i in range(4)]
+    items.append(findings.Finding("b", "t", "gut", 0.5, key="g", positive=True))
+    best = findings.top(items, 3, per_key=1, per_rule=3, min_positive=1)
+    assert [f.text for f in best] == ["a0", "a1", "gut"]
+    assert [f.text for f in findings.top(items, 3, per_key=1, per_rule=3)] == ["a0", "a1", "a2"]
+
+
+def _counts_catalogue(weight=1.0, better="higher"):
+    return catalogue_from_dict({
+        "fields": {"rechtliche-integration": "Rechtliche Integration"},
+        "indicators": [{"id": "einbuergerungen", "title": "Einbürgerungen", "field": "rechtliche-integration",
+                        "unit": "Anzahl", "decimals": 0, "definition": "d", "numerator": SRC,
+                        "weight": weight, "better": better, "groups": {"insgesamt": {}}}],
+    })
+
+
+def _counts(values, breaks=None):
+    df = table({"insgesamt": values}, breaks=breaks)
+    df["indicator"] = "einbuergerungen"
+    df["unit"] = "Anzahl"
+    return df
+
+
+def test_strong_change_finds_a_tripling_in_plain_german_and_weights_it():
+    values = [700, 700, 700, 700, 700, 780, 900, 1200, 1700, 2100, 2345.0]
+    out = findings.strong_changes(_counts(values), _counts_catalogue(), AGS, 2025, RULES)
+    assert len(out) == 1
+    f = out[0]
+    assert f.text.replace("\u00a0", " ") == (
+        "Einbürgerungen: Die Zahl hat sich in fünf Jahren verdreifacht, "
+        "von 780 im Jahr 2020 auf 2.345 im Jahr 2025.")
+    assert f.positive is True and f.rule == "strong_change"
+    heavy = findings.strong_changes(_counts(values), _counts_catalogue(weight=3.0), AGS, 2025, RULES)
+    assert heavy[0].score == pytest.approx(3 * f.score)
+    # a small change, a change across a series break and a missing base year stay silent
+    assert findings.strong_changes(_counts([1000] * 10 + [1100.0]), _counts_catalogue(), AGS, 2025, RULES) == []
+    assert findings.strong_changes(_counts(values, breaks={2023: True}), _counts_catalogue(), AGS, 2025, RULES) == []
+    assert findings.strong_changes(_counts([np.nan] * 6 + values[6:]), _counts_catalogue(), AGS, 2025, RULES) == []
+
+
+def test_strong_change_without_a_good_direction_is_neutral_and_moderate_changes_in_percent():
+    values = [1000] * 6 + [1100, 1200, 1300, 1350, 1400.0]
+    out = findings.strong_changes(_counts(values), _counts_catalogue(better=None), AGS, 2025, RULES)
+    assert out[0].positive is None
+    assert "ist in fünf Jahren um 40 % gestiegen, von 1.000 im Jahr 2020 auf 1.400 im Jahr 2025" in \
+        out[0].text.replace("\u00a0", " ")

@@ -31,6 +31,9 @@ CASES = [
     (lambda: de.count_of(1, 3, "Indikator", ("fehlt", "fehlen")), f"einer von drei{S}Indikatoren fehlt"),
     (lambda: de.count_of(1, 4, "Maßnahme", predicate="umgesetzt"), f"eine von vier{S}Maßnahmen ist umgesetzt"),
     (lambda: de.count_of(14, 20, "Maßnahme", predicate="umgesetzt"), f"14 von 20{S}Maßnahmen sind umgesetzt"),
+    (lambda: de.standalone(1), "eines"),
+    (lambda: de.standalone(1, gender="m", case="dat"), "einem"),
+    (lambda: de.standalone(3), "drei"),
     # declension of the population groups
     (lambda: de.between("auslaendisch", "deutsch"), "zwischen Ausländer*innen und Deutschen"),
     (lambda: de.between("auslaendisch", "insgesamt"), "zwischen Ausländer*innen und allen Einwohner*innen"),

@@ -44,10 +44,14 @@ def test_key_figures_equal_the_indicator_table():
 
 
 def test_target_line_and_table():
-    assert "keine Zielwerte" in summary.target_line({"erreicht": 0, "auf Kurs": 0, "nicht auf Kurs": 0,
-                                                     "kein Zielwert": 4})
+    assert summary.target_line({"erreicht": 0, "auf Kurs": 0, "nicht auf Kurs": 0, "kein Zielwert": 4}) is None
     counts = {"erreicht": 1, "auf Kurs": 2, "nicht auf Kurs": 3, "kein Zielwert": 0}
-    assert summary.target_line(counts) == "Von 6 Zielen sind 1 erreicht, 2 auf Kurs und 3 nicht auf Kurs."
+    S = "\u00a0"
+    assert summary.target_line(counts) == (
+        f"Eines von sechs{S}Zielen ist erreicht, zwei sind auf Kurs und drei sind nicht auf Kurs.")
+    assert summary.target_line({"erreicht": 0, "auf Kurs": 0, "nicht auf Kurs": 1, "keine Daten": 1}) == (
+        f"Keines von zwei{S}Zielen ist erreicht, eines ist nicht auf Kurs und für eines ist noch keine "
+        "Aussage möglich.")
     t = summary.target_table(counts)
     assert t["Zahl der Ziele"].tolist() == [1, 2, 3, 0]
     assert t["Status"].iloc[2].startswith("●○○")  # not told by colour alone

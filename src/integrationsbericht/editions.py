@@ -165,6 +165,7 @@ def new_edition(
     load_config(config_path)  # the edited file must still be valid
     messages.append(f"Konfiguration auf das Berichtsjahr {year} umgestellt: {config_path.relative_to(project_root) if config_path.is_relative_to(project_root) else config_path}")
 
+    messages += _start_texts(project_root, cfg, year)
     if skeleton:
         rec.write_text(skeleton, encoding="utf-8")
         messages.append(
@@ -183,3 +184,39 @@ def _recommendations_skeleton(project_root: Path, cfg, year: int) -> str | None:
     from .edition import load
 
     return findings.recommendations_skeleton(load(stage), year)
+
+
+def _start_texts(project_root: Path, cfg, year: int) -> list[str]:
+    """Foreword and one text per chapter for the new edition (``report/texte/``), each with the
+    chapter's findings of the last build as comments."""
+    import yaml
+
+    from . import texts
+
+    from .config import PROJECT_ROOT
+
+    book = {}
+    qfile = project_root / "_quarto.yml"
+    if not qfile.exists():  # a project without its own table of contents uses the tool's
+        qfile = PROJECT_ROOT / "_quarto.yml"
+    if qfile.exists():
+        book = (yaml.safe_load(qfile.read_text(encoding="utf-8")) or {}).get("book", {}) or {}
+    names = [Path(str(c)).stem for c in book.get("chapters") or [] if isinstance(c, str)]
+    titles = {"index": "Das Wichtigste in Kürze", "befunde-empfehlungen": "Befunde und Handlungsempfehlungen",
+              "massnahmen": "Umsetzungsstand der Maßnahmen"}
+    by_chapter: dict[str, list[str]] = {}
+    stage = project_root / "build" / f"{cfg.ags}-{cfg.year}" / "_edition_config.yml"
+    if stage.exists():
+        from . import findings
+        from .edition import load
+
+        res = findings.compute(load(stage))
+        titles = {**res.titles, **titles}
+        for f in res.items:
+            by_chapter.setdefault(f.chapter or f.topic, []).append(f.text)
+        rules = res.rules.summary
+        by_chapter["index"] = [f.text for f in findings.top(
+            res.items, rules.max_findings, rules.per_indicator, rules.per_rule,
+            rules.min_positive, rules.min_negative, rules.per_chapter)]
+    chapters = {n: titles.get(n, n) for n in names}
+    return texts.start_files(project_root, chapters, year, cfg.year, by_chapter)

@@ -8,6 +8,8 @@ the finding has no link.
 
 Rules (one function each, all pure functions of DataFrames so they can be tested alone):
 
+- :func:`strong_changes` – a value changed strongly over ``years`` years (relative change;
+  counts and shares), e.g. naturalisations tripled or immigration from abroad doubled;
 - :func:`gap_changes` – the gap between foreign and German (or all) residents widened or
   narrowed over ``years`` years;
 - :func:`trend_reversals` – a development that went one way and has since turned;
@@ -15,8 +17,13 @@ Rules (one function each, all pure functions of DataFrames so they can be tested
 - :func:`district_extremes` – districts far above or below the city;
 - :func:`survey_group_differences` – survey groups that differ significantly.
 
+Each finding's score is the rule's weight × the indicator's weight (``weight`` in the
+indicator catalogue) × its size relative to the rule's threshold (relative 5-year change,
+change of a gap in percentage points). A finding is *positive* when it moves in the direction
+the catalogue marks as good (``better``) or a gap narrows.
+
 :func:`compute` runs all of them for an edition; :func:`top` picks the most important ones for
-the start page; :func:`recommendations_skeleton` starts the recommendations file of an edition.
+the start page, with at least one positive finding where there is one; :func:`recommendations_skeleton` starts the recommendations file of an edition.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import fmt
+from . import german as de
 from .errors import ConfigError, InputError
 
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "config" / "befunde.yml"
@@ -57,6 +65,16 @@ class GapRule(_Strict):
     enabled: bool = True
     years: int = Field(default=5, ge=1, le=20)
     min_change: float = Field(default=1.0, ge=0)
+    weight: float = Field(default=1.0, ge=0)
+
+
+class ChangeRule(_Strict):
+    enabled: bool = True
+    years: int = Field(default=5, ge=1, le=20)
+    min_relative: float = Field(default=25.0, ge=0)  # % of the earlier value
+    min_change_pp: float = Field(default=1.0, ge=0)  # shares: also at least this many pp.
+    groups: list[str] = ["insgesamt", "auslaendisch"]
+    skip: list[str] = []  # indicators a relative change does not suit (balances)
     weight: float = Field(default=1.0, ge=0)
 
 
@@ -94,6 +112,9 @@ class SummaryRule(_Strict):
     max_findings: int = Field(default=6, ge=1, le=12)
     per_indicator: int = Field(default=1, ge=1)
     per_rule: int = Field(default=2, ge=1)
+    per_chapter: int = Field(default=1, ge=1)
+    min_positive: int = Field(default=1, ge=0)
+    min_negative: int = Field(default=1, ge=0)
 
 
 class Links(_Strict):
@@ -106,6 +127,7 @@ class Links(_Strict):
 
 
 class Rules(_Strict):
+    strong_change: ChangeRule = ChangeRule(weight=2.0)
     gap_widened: GapRule = GapRule(weight=3.0)
     gap_narrowed: GapRule = GapRule(weight=2.0)
     trend_reversed: TrendRule = TrendRule()
@@ -138,6 +160,7 @@ class Finding:
     anchor: str | None = None  # figure id there ("fig-…")
     key: str = ""  # indicator or survey item (at most ``per_indicator`` of them on the start page)
     values: dict[str, Any] = field(default_factory=dict)
+    positive: bool | None = None  # True: integration advances; False: it falls back; None: neither
 
     def href(self, from_root: bool = False) -> str | None:
         """Link to the chart: ``arbeit-lebensunterhalt.html#fig-…`` from a chapter page,
@@ -174,16 +197,28 @@ def _ident(indicator: str) -> str:
     return indicator.replace("_", "-")
 
 
-def _fmt(value, unit: str, decimals: int) -> str:
+def _amount(value, unit: str, decimals: int, case: str = "nom") -> str:
+    """A value in its unit inside a sentence (percentage points declined: "mit 18,6 Prozentpunkten")."""
     if unit == "Pp.":
-        return f"{fmt.number(abs(value), decimals)} Prozentpunkte"
-    return fmt.value(value, unit, decimals)
+        return de.points(value, decimals, case)
+    return de.value(value, unit, decimals)
 
 
-def _change(delta, unit: str, decimals: int) -> str:
-    if unit in ("%", "Prozent", "Pp."):
-        return fmt.pp(delta, decimals, long=True)
-    return fmt.signed(delta, decimals)
+def _label(ind, catalogue, group: str) -> str:
+    """"Beschäftigungsquote der Ausländer*innen" / "Zuzüge aus dem Ausland, Deutsche"."""
+    if group == "insgesamt":
+        return ind.title
+    if group in de.GROUPS and group != "insgesamt":
+        return f"{ind.title} {de.group(group, 'gen', article=True)}" if ind.unit in ("%", "Prozent") else \
+            f"{ind.title}, {de.group(group, 'nom')}"
+    return f"{ind.title}, {catalogue.group_label(ind, group)}"
+
+
+def _direction(ind, delta: float) -> bool | None:
+    """True when a change goes the way the catalogue marks as good (``better``)."""
+    if ind.better is None or delta == 0:
+        return None
+    return (delta > 0) == (ind.better == "higher")
 
 
 def _own_series(table: pd.DataFrame, indicator: str, ags: str, group: str, year: int) -> pd.DataFrame:
@@ -234,27 +269,87 @@ def gap_changes(table: pd.DataFrame, catalogue, ags: str, year: int, rules: Rule
             b = _own_series(table, ind.id, ags, gap.reference, year)
             va = a.loc[t, "value"] if t in a.index else None
             vb = b.loc[t, "value"] if t in b.index else None
-            verb = "gewachsen" if sign > 0 else "geschrumpft"
+            what = "größer" if sign > 0 else "kleiner"
             text = (
-                f"{ind.title}: Der Abstand zwischen {_DATIVE.get(gap.group, gap.group)} und "
-                f"{_DATIVE.get(gap.reference, gap.reference)} ist von {t0} bis {t} von "
-                f"{fmt.number(abs(g0), ind.decimals)} auf {fmt.number(abs(g1), ind.decimals)} "
-                f"Prozentpunkte {verb}"
+                f"{ind.title}: Der Abstand {de.between(gap.group, gap.reference)} ist "
+                f"{de.prep('in', rule.years, 'Jahr')} {what} geworden, von "
+                f"{de.points(g0, ind.decimals, 'dat')} im Jahr {t0} auf "
+                f"{de.points(g1, ind.decimals, 'akk')} im Jahr {t}"
             )
             if not _missing(va) and not _missing(vb):
                 text += (
-                    f" ({t}: {fmt.value(va, ind.unit, ind.decimals)} bei "
-                    f"{_DATIVE.get(gap.group, gap.group)}, {fmt.value(vb, ind.unit, ind.decimals)} "
-                    f"bei {_DATIVE.get(gap.reference, gap.reference)})"
+                    f". Zuletzt lag der Wert für {de.group(gap.group, 'akk')} bei "
+                    f"{de.value(va, ind.unit, ind.decimals)}, für {de.group(gap.reference, 'akk')} bei "
+                    f"{de.value(vb, ind.unit, ind.decimals)}"
                 )
             out.append(Finding(
                 rule=rule_name, topic=ind.field, text=text + ".",
-                score=_score(rule.weight, growth, rule.min_change),
+                score=_score(rule.weight * ind.weight, growth, rule.min_change),
+                positive=sign < 0,
                 chapter=ind.field,
                 anchor=rules.links.indicator_figure.format(ident=_ident(ind.id)),
                 key=ind.id,
                 values={"indicator": ind.id, "group": gname, "year_from": t0, "year_to": t,
                         "gap_from": g0, "gap_to": g1, "value_group": va, "value_reference": vb},
+            ))
+    return out
+
+
+# --------------------------------------------------------------------------- rule: changes
+
+
+def strong_changes(table: pd.DataFrame, catalogue, ags: str, year: int, rules: Rules) -> list[Finding]:
+    """Values that changed by at least ``min_relative`` per cent of their earlier value over
+    ``years`` years (shares also by at least ``min_change_pp`` points), without a series
+    break in between: naturalisations tripled, immigration from abroad doubled."""
+    rule = rules.strong_change
+    out: list[Finding] = []
+    if not rule.enabled:
+        return out
+    for ind in catalogue.indicators:
+        if not ind.primary or ind.id in rule.skip:
+            continue
+        share = ind.unit in ("%", "Prozent")
+        for group in rule.groups:
+            if group not in ind.groups and not (group == "insgesamt" and not ind.groups):
+                continue
+            s = _own_series(table, ind.id, ags, group, year)
+            s = s[s["value"].notna()]
+            if s.empty:
+                continue
+            t1 = int(s.index[-1])
+            t0 = t1 - rule.years
+            if t0 not in s.index or _has_break(s, t0, t1):
+                continue
+            v0, v1 = float(s.loc[t0, "value"]), float(s.loc[t1, "value"])
+            if v0 <= 0 or v1 < 0:  # a relative change needs a positive base (not for balances)
+                continue
+            rel = (v1 - v0) / v0 * 100
+            if abs(rel) < rule.min_relative or (share and abs(v1 - v0) < rule.min_change_pp):
+                continue
+            parts = de.factor_parts(v0, v1)
+            if parts is None and share:
+                parts = ("ist", de.change(v1 - v0, "%", ind.decimals))
+            elif parts is None:
+                verb = "gestiegen" if rel > 0 else "gesunken"
+                parts = ("ist", f"um {fmt.number(abs(rel), 0)}{de.NBSP}% {verb}")
+            subject = "der Wert" if share else "die Zahl"
+            text = (
+                f"{_label(ind, catalogue, group)}: {de.capitalize(subject)} {parts[0]} "
+                f"{de.prep('in', rule.years, 'Jahr')} {parts[1]}, von "
+                f"{de.value(v0, ind.unit, ind.decimals)} im Jahr {t0} auf "
+                f"{de.value(v1, ind.unit, ind.decimals)} im Jahr {t1}."
+            )
+            fig = rules.links.indicator_total_figure if group == "insgesamt" else rules.links.indicator_figure
+            # size on a log scale, so that a tripling and a fall to a third weigh the same
+            size = abs(math.log(v1 / v0)) / math.log(1 + rule.min_relative / 100) if v1 > 0 else 5.0
+            out.append(Finding(
+                rule="strong_change", topic=ind.field, text=text,
+                score=_score(rule.weight * ind.weight, size, 1.0),
+                positive=_direction(ind, v1 - v0),
+                chapter=ind.field, anchor=fig.format(ident=_ident(ind.id)), key=ind.id,
+                values={"indicator": ind.id, "group": group, "year_from": t0, "year_to": t1,
+                        "value_from": v0, "value_to": v1, "relative": rel},
             ))
     return out
 
@@ -295,19 +390,19 @@ def trend_reversals(table: pd.DataFrame, catalogue, ags: str, year: int, rules: 
                 thr = rule.min_change_pct
             if d_prior * d_recent >= 0 or m_prior < thr or m_recent < thr:
                 continue
-            label = ind.title if group == "insgesamt" else f"{ind.title} ({catalogue.group_label(ind, group)})"
+            label = _label(ind, catalogue, group)
             first = "gestiegen" if d_prior > 0 else "gesunken"
             then = "gestiegen" if d_recent > 0 else "gesunken"
             text = (
-                f"{label}: von {t0} bis {t1} {first} (von {fmt.value(v0, ind.unit, ind.decimals)} "
-                f"auf {fmt.value(v1, ind.unit, ind.decimals)}), seitdem wieder {then} "
-                f"({t2}: {fmt.value(v2, ind.unit, ind.decimals)}; "
-                f"{_change(d_recent, ind.unit, ind.decimals)})."
+                f"{label}: Von {t0} bis {t1} ist der Wert {first}, von "
+                f"{de.value(v0, ind.unit, ind.decimals)} auf {de.value(v1, ind.unit, ind.decimals)}. "
+                f"Seitdem ist er wieder {then}, auf {de.value(v2, ind.unit, ind.decimals)} im Jahr {t2}."
             )
             fig = rules.links.indicator_total_figure if group == "insgesamt" else rules.links.indicator_figure
             out.append(Finding(
                 rule="trend_reversed", topic=ind.field, text=text,
-                score=_score(rule.weight, min(m_prior, m_recent), thr),
+                score=_score(rule.weight * ind.weight, min(m_prior, m_recent), thr),
+                positive=_direction(ind, d_recent),
                 chapter=ind.field, anchor=fig.format(ident=_ident(ind.id)), key=ind.id,
                 values={"indicator": ind.id, "group": group, "years": (t0, t1, t2),
                         "values": (v0, v1, v2)},
@@ -338,19 +433,23 @@ def target_findings(status: pd.DataFrame | None, catalogue, rules: Rules) -> lis
         dec = ind.decimals if ind else 1
         op = {"<=": "höchstens", ">=": "mindestens"}.get(rec["operator"], rec["operator"])
         goal = rec.get("text") if isinstance(rec.get("text"), str) and rec.get("text") else None
-        label = title if rec["group"] == "insgesamt" or ind is None else f"{title} ({catalogue.group_label(ind, rec['group'])})"
+        group = str(rec["group"])
+        if group.startswith("abstand_") and ind is not None and ind.gap_spec() is not None:
+            gs = ind.gap_spec()
+            label = f"{title}, Abstand {de.between(gs.group, gs.reference)}"
+        else:
+            label = title if group == "insgesamt" or ind is None else _label(ind, catalogue, group)
         text = (
-            f"Ziel nicht auf Kurs – {label}: {int(rec['year'])} lag der Wert bei "
-            f"{_fmt(rec['value'], unit, dec)}; Ziel bis {int(rec['target_year'])}: {op} "
-            f"{_fmt(rec['target'], unit, dec)}"
+            f"{label}: Mit {_amount(rec['value'], unit, dec, 'dat')} im Jahr {int(rec['year'])} "
+            f"ist das Ziel von {op} {_amount(rec['target'], unit, dec, 'dat')} bis "
+            f"{int(rec['target_year'])} nicht auf Kurs."
         )
-        # the target's own wording only where the numbers alone do not say it
-        text += f" ({goal})." if goal and op not in goal else "."
         gap_to_goal = abs(float(rec["value"]) - float(rec["target"]))
         fig = rules.links.indicator_total_figure if rec["group"] == "insgesamt" else rules.links.indicator_figure
         out.append(Finding(
             rule="target_off_course", topic=ind.field if ind else "ziele", text=text,
-            score=_score(rule.weight, 1.0 + gap_to_goal, 1.0),
+            score=_score(rule.weight * (ind.weight if ind else 1.0), 1.0 + gap_to_goal, 1.0),
+            positive=False,
             chapter=ind.field if ind else None,
             anchor=fig.format(ident=_ident(rec["indicator"])), key=rec["indicator"],
             values=dict(rec),
@@ -395,15 +494,14 @@ def district_extremes(districts: pd.DataFrame | None, rules: Rules, city: str = 
         d_hi, d_lo = float(hi["value"]) - ref, float(lo["value"]) - ref
         bits = []
         if d_hi >= rule.min_difference:
-            bits.append(f"am höchsten in {hi['bezirk']} mit {fmt.percent(hi['value'], dec)} "
-                        f"({fmt.pp(d_hi, dec, long=True)})")
+            bits.append(f"in {hi['bezirk']} mit {de.percent(hi['value'], dec)} am höchsten")
         if -d_lo >= rule.min_difference:
-            bits.append(f"am niedrigsten in {lo['bezirk']} mit {fmt.percent(lo['value'], dec)} "
-                        f"({fmt.pp(d_lo, dec, long=True)})")
+            bits.append(f"in {lo['bezirk']} mit {de.percent(lo['value'], dec)} am niedrigsten")
         if not bits:
             continue
-        text = (f"{label} nach Stadtbezirken ({latest}): " + ", ".join(bits)
-                + f" gegenüber {fmt.percent(ref, dec)} in der Gesamtstadt.")
+        when = f"am {latest}" if "." in str(latest) else f"im Jahr {latest}"
+        text = (f"{label} nach Stadtbezirken: Gegenüber {de.percent(ref, dec)} in der Gesamtstadt "
+                f"lag der Wert {when} " + " und ".join(bits) + ".")
         out.append(Finding(
             rule="district_extremes", topic="stadtbezirke", text=text,
             score=_score(rule.weight, max(d_hi, -d_lo), rule.min_difference),
@@ -501,6 +599,13 @@ def load_target_status(edition, table: pd.DataFrame, catalogue) -> pd.DataFrame 
     return target_status(tf, table, catalogue, edition.ags, edition.year)
 
 
+def targets_are_examples(edition) -> bool:
+    """True when the edition's targets are examples (demo), not set by the council."""
+    from . import targets
+
+    return bool(targets.targets_for(edition).example)
+
+
 def _districts_table(edition) -> pd.DataFrame | None:
     path = Path(edition.processed_dir) / "districts" / "indicators.parquet"
     return pd.read_parquet(path) if path.exists() else None
@@ -536,32 +641,53 @@ def compute(edition, *, table: pd.DataFrame | None = None, catalogue=None,
     catalogue = indicators.catalogue_for(edition) if catalogue is None else catalogue
     rules = load_rules(edition.path("config/befunde.yml")) if rules is None else rules
     status = load_target_status(edition, table, catalogue)
+    # Only targets the council has set are findings; example targets stay in their chapters.
+    council = status if status is not None and not targets_are_examples(edition) else None
     items = (
-        target_findings(status, catalogue, rules)
+        target_findings(council, catalogue, rules)
+        + strong_changes(table, catalogue, edition.ags, edition.year, rules)
         + gap_changes(table, catalogue, edition.ags, edition.year, rules)
         + trend_reversals(table, catalogue, edition.ags, edition.year, rules)
         + district_extremes(_districts_table(edition), rules)
         + survey_group_differences(_survey_estimates(edition), rules)
     )
     titles = {**catalogue.fields, **rules.links.chapter_titles}
-    return Findings(items=items, target_status=status, rules=rules, titles=titles)
+    return Findings(items=items, target_status=council, rules=rules, titles=titles)
 
 
-def top(items: list[Finding], n: int, per_key: int = 1, per_rule: int | None = None) -> list[Finding]:
-    """The ``n`` most important findings (by score), at most ``per_key`` per indicator/item
-    and ``per_rule`` per rule (so the start page shows different kinds of findings)."""
-    seen: dict[str, int] = {}
-    rules: dict[str, int] = {}
-    out = []
-    for f in sorted(items, key=lambda f: (-f.score, f.rule, f.text)):
-        if seen.get(f.key, 0) >= per_key or (per_rule and rules.get(f.rule, 0) >= per_rule):
-            continue
-        seen[f.key] = seen.get(f.key, 0) + 1
-        rules[f.rule] = rules.get(f.rule, 0) + 1
-        out.append(f)
-        if len(out) == n:
+def top(items: list[Finding], n: int, per_key: int = 1, per_rule: int | None = None,
+        min_positive: int = 0, min_negative: int = 0, per_chapter: int | None = None) -> list[Finding]:
+    """The ``n`` most important findings (by score), at most ``per_key`` per indicator/item,
+    ``per_rule`` per rule and ``per_chapter`` per chapter (so the start page tells different
+    stories). Where the data have them, at least ``min_positive`` findings where integration
+    advances and ``min_negative`` where it falls back are included: the start page says where
+    integration succeeds and where it does not."""
+    ranked = sorted(items, key=lambda f: (-f.score, f.rule, f.text))
+
+    def fits(f: Finding, chosen: list[Finding]) -> bool:
+        if any(f is c for c in chosen):
+            return False
+        if sum(c.key == f.key for c in chosen) >= per_key:
+            return False
+        if per_rule and sum(c.rule == f.rule for c in chosen) >= per_rule:
+            return False
+        return not (per_chapter and sum(c.topic == f.topic for c in chosen) >= per_chapter)
+
+    out: list[Finding] = []
+    for wanted, count in ((True, min_positive), (False, min_negative)):
+        taken = 0
+        for f in ranked:
+            if taken >= count or len(out) >= n:
+                break
+            if f.positive is wanted and fits(f, out):
+                out.append(f)
+                taken += 1
+    for f in ranked:
+        if len(out) >= n:
             break
-    return out
+        if fits(f, out):
+            out.append(f)
+    return sorted(out, key=lambda f: (-f.score, f.rule, f.text))
 
 
 def findings_frame(items: list[Finding]) -> pd.DataFrame:
@@ -701,7 +827,7 @@ def read_recommendations(path: str | Path) -> Recommendations | None:
 
 
 __all__ = [
-    "Finding", "Findings", "Rules", "load_rules", "compute", "top", "gap_changes",
+    "Finding", "Findings", "Rules", "load_rules", "compute", "top", "gap_changes", "strong_changes",
     "trend_reversals", "target_findings", "target_counts", "district_extremes",
     "survey_group_differences", "findings_frame", "available_chapters",
     "recommendations_skeleton", "read_recommendations", "recommendations_path",

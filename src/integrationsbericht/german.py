@@ -119,6 +119,14 @@ def number_word(n: int, *, gender: str = "n", case: str = "nom", limit: int = 13
     return fmt.number(n)
 
 
+def standalone(n: int, *, gender: str = "n", case: str = "nom") -> str:
+    """A number standing for a noun named before ("eines ist erreicht", "für eines"):
+    1 as the pronoun (*eines*, *einer*, *eine*), otherwise as :func:`number_word`."""
+    if int(n) == 1:
+        return _EINES[gender][_case(case)]
+    return number_word(n, gender=gender, case=case)
+
+
 def _is_one(value, decimals: int) -> bool:
     return decimals == 0 and fmt.round_half_up(abs(value), 0) == Decimal(1)
 
@@ -214,10 +222,9 @@ def join(items: list[str], conj: str = "und") -> str:
     return ", ".join(items[:-1]) + f" {conj} " + items[-1]
 
 
-def factor(old: float, new: float) -> str | None:
-    """A multiplicative change in words, for large changes of counts: ``"hat sich
-    verdreifacht"``, ``"hat sich mehr als verdoppelt"``, ``"hat sich halbiert"``; ``None``
-    when the change is smaller than a doubling or halving."""
+def factor_parts(old: float, new: float) -> tuple[str, str] | None:
+    """:func:`factor` as (auxiliary, rest), so a sentence can put words between them:
+    ``("hat sich", "verdreifacht")`` → "hat sich in fünf Jahren verdreifacht"."""
     if old <= 0 or new <= 0:
         return None
     r = new / old
@@ -225,16 +232,24 @@ def factor(old: float, new: float) -> str | None:
     if r >= 1.9:
         near = round(r)
         if abs(r - near) <= 0.1 and near in names:  # 2,95 → "verdreifacht"
-            return f"hat sich {names[near]}"
+            return "hat sich", names[near]
         k = int(r)  # 2,6 → "mehr als verdoppelt"
         if k in names:
-            return f"hat sich mehr als {names[k]}"
-        return f"ist auf mehr als das {capitalize(number_word(k))}fache gestiegen"
+            return "hat sich", f"mehr als {names[k]}"
+        return "ist", f"auf mehr als das {capitalize(number_word(k))}fache gestiegen"
     if 0.45 <= r <= 0.55:
-        return "hat sich halbiert"
+        return "hat sich", "halbiert"
     if r < 0.45:
-        return "ist auf weniger als die Hälfte gesunken"
+        return "ist", "auf weniger als die Hälfte gesunken"
     return None
+
+
+def factor(old: float, new: float) -> str | None:
+    """A multiplicative change in words, for large changes of counts: ``"hat sich
+    verdreifacht"``, ``"hat sich mehr als verdoppelt"``, ``"hat sich halbiert"``; ``None``
+    when the change is smaller than a doubling or halving."""
+    parts = factor_parts(old, new)
+    return None if parts is None else " ".join(parts)
 
 
 def change(delta, unit: str, decimals: int = 1) -> str:
@@ -255,7 +270,8 @@ def capitalize(text: str) -> str:
 
 
 __all__ = [
-    "NBSP", "NOUNS", "GROUPS", "PREPOSITIONS", "Noun", "number_word", "quantity", "prep",
-    "percent", "points", "value", "count_of", "group", "between", "join", "factor", "change",
+    "NBSP", "NOUNS", "GROUPS", "PREPOSITIONS", "Noun", "number_word", "standalone", "quantity", "prep",
+    "percent", "points", "value", "count_of", "group", "between", "join", "factor", "factor_parts",
+    "change",
     "capitalize",
 ]

@@ -35,6 +35,8 @@ result marks the first year of every new source as a series break (``break`` + `
 
 from __future__ import annotations
 
+from typing import Literal
+
 import json
 import logging
 import math
@@ -167,6 +169,12 @@ class Indicator(_Strict):
     gap: Gap | bool | None = None
     target: Target | None = None
     primary: bool = True  # shown with charts in its chapter (False: table/annex only)
+    # Editorial: why the indicator matters ("Bedeutung", printed after the definition), its
+    # weight when the findings are ranked, and which direction is good for integration
+    # (higher/lower; none where a change is neither good nor bad, e.g. immigration).
+    relevance: str | None = None
+    weight: float = Field(default=1.0, ge=0, le=10)
+    better: Literal["higher", "lower"] | None = None
 
     @model_validator(mode="after")
     def _check_groups(self):
@@ -219,6 +227,8 @@ class Indicator(_Strict):
 class Catalogue(_Strict):
     version: int = 1
     fields: dict[str, str] = {}
+    # where the texts on relevance ("Bedeutung") come from; printed with them
+    relevance_source: str | None = None
     group_labels: dict[str, str] = {}
     indicators: list[Indicator]
 

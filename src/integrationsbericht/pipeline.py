@@ -159,8 +159,11 @@ def read_optional_inputs(project: Project = Project()) -> dict[str, list[str]]:
 def chapter_files(project: Project, name: str, year: int) -> list[Path]:
     """Project files a chapter reads besides the processed data (``files`` in kapitel.yml,
     ``{year}`` replaced), e.g. the recommendations written for this edition."""
+    from .texts import text_path
+
     spec = (_chapter_catalogue(project).get(name) or {}).get("files") or []
-    return [project.root / str(f).replace("{year}", str(year)) for f in spec]
+    # the text people write for the chapter (report/texte/<kapitel>.md) is read by every chapter
+    return [project.root / str(f).replace("{year}", str(year)) for f in spec] + [text_path(project.root, name)]
 
 
 # -- stages ---------------------------------------------------------------------------------

@@ -128,6 +128,7 @@ class Chapter:
     base_dir: Path  # directory of the executed notebook
     config_path: Path | None = None
     _edition: object | None = field(default=None, repr=False)
+    _text_done: bool = field(default=False, repr=False)
 
     @classmethod
     def open(cls, config_path: str | Path | None, workdir: str | Path, chapter: str) -> "Chapter":
@@ -158,11 +159,28 @@ class Chapter:
 
     # -- output -----------------------------------------------------------------------
     def md(self, text: str, *, escape: bool = True) -> str:
-        """Display Markdown. Gender stars are escaped unless ``escape=False``."""
+        """Display Markdown. Gender stars are escaped unless ``escape=False``.
+
+        Right after the chapter's title (its first level-1 heading) follows the text people
+        wrote for this chapter and edition (``report/texte/<kapitel>.md``, see
+        :mod:`integrationsbericht.texts`), in both renderers at the same place."""
         if escape:
             text = escape_gender_star(text)
         _display_markdown(text)
+        if not self._text_done and text.startswith("# "):
+            self._text_done = True
+            own = self.analyst_text()
+            if own:
+                _display_markdown(escape_gender_star(own))
         return text
+
+    def analyst_text(self) -> str | None:
+        """The people-written text of this chapter (``None`` without an edition or text)."""
+        if self.config_path is None:
+            return None
+        from . import texts
+
+        return texts.read(texts.text_path(self.edition.project_root, self.name))
 
     def callout(self, kind: str, title: str, text: str) -> str:
         if kind not in ("note", "warning", "tip", "important"):

@@ -178,24 +178,35 @@ def missing_text(figures: list[KeyFigure], region: str) -> str | None:
     if not missing:
         return None
     return (
-        f"Für {region} liegen in den verwendeten Daten keine Angaben vor zu: "
+        f"Für {region} liegen in der amtlichen Statistik keine Angaben vor zu: "
         + "; ".join(missing)
-        + ". Diese Kennzahlen sind in der Tabelle mit „.“ gekennzeichnet."
+        + ". Diese Kennzahlen sind in der Tabelle mit einem Punkt gekennzeichnet."
     )
 
 
 # --------------------------------------------------------------------------- start page lines
 
 
-def target_line(counts: dict[str, int]) -> str:
-    """One sentence with the number of targets per traffic-light status."""
+def target_line(counts: dict[str, int]) -> str | None:
+    """One sentence on the council's targets by status, with the verbs agreeing with the
+    numbers: "Eines von sechs Zielen ist erreicht, zwei sind auf Kurs, drei sind nicht auf
+    Kurs." ``None`` without targets (then the start page says nothing about targets)."""
+    from . import german as de
+
     total = sum(v for k, v in counts.items() if k != "kein Zielwert")
     if total == 0:
-        return ("Für die Indikatoren dieses Berichts sind noch keine Zielwerte festgelegt; "
-                "eine Ampel zum Stand der Ziele entfällt deshalb.")
-    parts = [f"{fmt.number(counts.get(s, 0))} {s}" for s in ("erreicht", "auf Kurs", "nicht auf Kurs")]
-    return (f"Von {fmt.number(total)} Zielen {'ist' if total == 1 else 'sind'} "
-            + ", ".join(parts[:-1]) + " und " + parts[-1] + ".")
+        return None
+    parts = []
+    for status in ("erreicht", "auf Kurs", "nicht auf Kurs"):
+        k = counts.get(status, 0)
+        if not parts:
+            parts.append(de.count_of(k, total, "Ziel", predicate=status))
+        elif k:
+            parts.append(f"{de.standalone(k)} {'ist' if k == 1 else 'sind'} {status}")
+    rest = total - sum(counts.get(s, 0) for s in ("erreicht", "auf Kurs", "nicht auf Kurs"))
+    if rest:
+        parts.append(f"für {de.standalone(rest, case='akk')} ist noch keine Aussage möglich")
+    return de.capitalize(de.join(parts)) + "."
 
 
 def target_table(counts: dict[str, int]) -> pd.DataFrame:

@@ -98,7 +98,13 @@ def load_targets(path: str | Path) -> TargetFile:
 
 
 def targets_for(edition) -> TargetFile:
-    return load_targets(edition.path(edition.config.targets))
+    """The targets an edition shows. Example targets (``example: true``, not set by the
+    council) belong to the demo only: a real edition shows no targets until the council has
+    set them and the file says so (``example: false``)."""
+    tf = load_targets(edition.path(edition.config.targets))
+    if tf.example and not getattr(edition, "demo", False):
+        return TargetFile(example=False, status_text="", targets=[])
+    return tf
 
 
 @dataclass
