@@ -559,6 +559,8 @@ def section(ch, ed, df: pd.DataFrame, catalogue, indicator: str, *, heading_leve
             ch.md(lim)
         return
     ch.md(f"*Definition:* {ind.definition}")
+    if ind.relevance:  # Definition – Bedeutung – Befund – Hinweise
+        ch.md(f"*Bedeutung:* {ind.relevance}")
     ch.md(describe(df, ind, ed, "insgesamt" if "insgesamt" in ind.groups else next(iter(ind.groups)), glabels))
     gap = ind.gap_spec()
     gap_group = f"abstand_{gap.group}_{gap.reference}" if gap else None
