@@ -199,10 +199,10 @@ def resolve(
                 "Ungültige Angabe auf der Kommandozeile:\n" + _german_validation_message(exc)
             ) from None
     if other_region:
-        # Another Kreis than the configured one: its name comes from the data, and the
-        # configured city's logo and publisher do not apply.
+        # Another Kreis than the configured one: its name comes from the data and the city's
+        # logo does not apply. The publisher stays the configured office that makes the
+        # report (never the Kreis's name: the Kreis is the subject, not the editor).
         cfg.city = None
-        cfg.publisher = None
         cfg.branding.logo = None
         if cfg.comparison.cities != "auto":
             cfg.comparison.cities = "auto"
