@@ -475,3 +475,20 @@ def test_fetch_uses_https_proxy_from_the_environment(cassettes, tmp_path, monkey
     assert "Der Proxy für die Verbindung zu www.regionalstatistik.de.invalid" in out
     assert "HTTPS_PROXY prüfen" in out
     assert_no_secret(tmp_path, out)
+
+
+def test_fetch_without_login_keeps_the_full_series_from_an_earlier_login(cassettes, tmp_path, monkeypatch, capsys):
+    cfg = edition(tmp_path, one_table("12411-01-01-4"))
+    gdir = tmp_path / "daten" / "genesis"
+    population = SHARED / "genesis" / "12411-01-01-4_00.csv"
+    with Replay(cassettes, downloads={"12411-01-01-4": population}) as server:
+        monkeypatch.setenv("IB_REGIONALSTATISTIK_URL", server.url("regionalstatistik"))
+        monkeypatch.setenv("IB_REGIONALSTATISTIK_TOKEN", TOKEN)
+        assert run(cfg, capsys)[0] == 0
+        zipped = (gdir / "12411-01-01-4.zip").read_bytes()
+        monkeypatch.delenv("IB_REGIONALSTATISTIK_TOKEN")
+        rc, out = run(cfg, capsys)
+    assert rc == 0, out
+    assert (gdir / "12411-01-01-4.zip").read_bytes() == zipped  # the full series stays
+    assert (gdir / "12411-01-01-4_00.csv").read_bytes() == population.read_bytes()
+    assert sorted(r["datei"] for r in manifest(tmp_path)) == ["12411-01-01-4.zip", "12411-01-01-4_00.csv"]

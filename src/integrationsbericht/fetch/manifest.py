@@ -37,7 +37,11 @@ assert [f.name for f in fields(Entry)] == HEADER
 
 
 def read_manifest(path: Path) -> dict[str, Entry]:
-    """``{table code: entry}``; an empty dict when the file does not exist."""
+    """``{file name: entry}``; an empty dict when the file does not exist.
+
+    A table can have two files: the web service's zip (``<code>.zip``) and the open download
+    without login (``<code>_00.csv``); both stay, the reader orders them by their ``Stand``.
+    """
     if not path.exists():
         return {}
     try:
@@ -66,11 +70,11 @@ def read_manifest(path: Path) -> dict[str, Entry]:
         entry = Entry(*row)
         if not entry.tabelle or not entry.datei or "/" in entry.datei or "\\" in entry.datei:
             raise InputError("Tabelle oder Dateiname fehlt oder ist ungültig.", file=path, line=no)
-        if entry.tabelle in out:
+        if entry.datei in out:
             raise InputError(
-                f"Die Tabelle {entry.tabelle} steht zweimal im Abruf-Protokoll.", file=path, line=no
+                f"Die Datei {entry.datei} steht zweimal im Abruf-Protokoll.", file=path, line=no
             )
-        out[entry.tabelle] = entry
+        out[entry.datei] = entry
     return out
 
 

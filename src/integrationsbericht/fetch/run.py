@@ -166,7 +166,7 @@ def fetch(
     gdir.mkdir(parents=True, exist_ok=True)
     manifest_path = gdir / MANIFEST_NAME
     entries = read_manifest(manifest_path)
-    _remove_stale_temp_files(gdir, [MANIFEST_NAME, *plan, *entries])
+    _remove_stale_temp_files(gdir, [MANIFEST_NAME, *plan, *(e.tabelle for e in entries.values())])
     result = FetchResult(data_dir=ddir, manifest=manifest_path, skipped=skipped)
 
     counts = {db: sum(1 for d in plan.values() if d == db) for db in DATABASES}
@@ -236,7 +236,7 @@ def _run(plan, clients, gdir: Path, entries: dict[str, Entry], manifest_path: Pa
     log("Stand der Tabellen beim Dienst abfragen …")
     for code, db in plan.items():
         client = clients[db]
-        old = entries.get(code)
+        old = entries.get(api_name(code))
         if client.credentials is None:
             todo.append((code, db, None, "ohne Anmeldung"))
             continue
@@ -260,7 +260,8 @@ def _run(plan, clients, gdir: Path, entries: dict[str, Entry], manifest_path: Pa
         log(f"{_n(len(todo))} herunterladen …")
     for code, db, info, state in todo:
         client = clients[db]
-        old = entries.get(code)
+        name = api_name(code) if info is not None else nologin_name(code)
+        old = entries.get(name)
         try:
             if info is None:
                 dl = client.nologin(code, gdir)
@@ -270,11 +271,9 @@ def _run(plan, clients, gdir: Path, entries: dict[str, Entry], manifest_path: Pa
                         "es gibt sie dort nicht). Mit Zugangsdaten abrufen (siehe README)."
                     )
                 stand = german_stand(_classic_stand(dl.path))
-                name = f"{code}_00.csv"
             else:
                 dl = client.tablefile(code, gdir)
                 stand = info.stand
-                name = f"{code}.{dl.kind}"
         except TableError as err:
             result.outcomes.append(Outcome(code, db, "fehler", message=str(err)))
             log(f"  {code}: Fehler – {err.message}")
@@ -285,7 +284,7 @@ def _run(plan, clients, gdir: Path, entries: dict[str, Entry], manifest_path: Pa
             log(f"  {code}: unverändert ({old.datei})")
             continue
         _install(dl, gdir / name)
-        entries[code] = Entry(
+        entries[name] = Entry(
             datei=name,
             tabelle=code,
             datenbank=db,
@@ -295,8 +294,6 @@ def _run(plan, clients, gdir: Path, entries: dict[str, Entry], manifest_path: Pa
             sha256=dl.sha256,
         )
         write_manifest(manifest_path, entries)
-        if old is not None and old.datei != name:
-            _remove_superseded(gdir / old.datei, old.sha256, log)
         result.outcomes.append(Outcome(code, db, "neu" if old is None else "geändert", stand, name))
         log(f"  {code}: gespeichert als {name} ({_bytes(dl.size)})")
 
@@ -328,9 +325,21 @@ def _state(old: Entry | None, info: TableInfo, gdir: Path) -> tuple[str, str]:
 
     if sha256_file(path) != old.sha256:
         return "geändert", f"Datei {old.datei} wurde verändert, wird neu geladen"
-    if info.stand != old.stand or not info.stand:
+    if not info.stand:
+        return "geändert", "Stand beim Dienst unbekannt, wird neu geladen"
+    if info.stand != old.stand:
         return "geändert", f"geändert (bisher Stand {_stand_text(old.stand)})"
     return "unverändert", ""
+
+
+def api_name(code: str) -> str:
+    """File name of a table downloaded through the web service (the zip as delivered)."""
+    return f"{code}.zip"
+
+
+def nologin_name(code: str) -> str:
+    """File name of a table's open default-selection download (classic CSV)."""
+    return f"{code}_00.csv"
 
 
 def _install(dl: Download, target: Path) -> None:
@@ -340,15 +349,6 @@ def _install(dl: Download, target: Path) -> None:
     except OSError:
         dl.path.unlink(missing_ok=True)
         raise
-
-
-def _remove_superseded(path: Path, sha: str, log: Log) -> None:
-    """Remove a file an earlier fetch wrote, if it is still exactly what was written."""
-    from ..cache import sha256_file
-
-    if path.is_file() and sha256_file(path) == sha:
-        path.unlink()
-        log(f"  ersetzt: {path.name} (frühere Fassung dieses Abrufs) entfernt")
 
 
 def _remove_stale_temp_files(gdir: Path, stems: list[str]) -> None:
