@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from integrationsbericht import pipeline  # noqa: E402
+from integrationsbericht.project import Project  # noqa: E402
 from integrationsbericht.render import render  # noqa: E402
 
 
@@ -38,9 +39,8 @@ def timed(fn, *args, **kw) -> tuple[float, object]:
 
 
 def copy_project(dst: Path) -> None:
-    for name in ("config", "templates", "report", "notebooks"):
+    for name in ("config", "report"):
         shutil.copytree(ROOT / name, dst / name)
-    shutil.copyfile(ROOT / "_quarto.yml", dst / "_quarto.yml")
     shutil.copytree(ROOT / "data" / "raw", dst / "data" / "raw")
 
 
@@ -55,7 +55,7 @@ def naive_baseline(project: Path, work: Path) -> float:
 
     from integrationsbericht.edition import resolve
 
-    proj = pipeline.Project(project)
+    proj = Project(project)
     t0 = time.perf_counter()
     ed = resolve(proj.config_dir / "edition.yml", processed_root=work / "naive-processed",
                  project_root=project)
@@ -98,8 +98,8 @@ def survey_step(project: Path, work: Path, n: int) -> tuple[float, float]:
     pipeline.prepare_inputs(ed, stage, lambda _m: None)  # GENESIS etc. (not timed)
     t_prep, _ = timed(survey.prepare, ed, ed.processed_dir)
     inputs = pipeline.Inputs()
-    chapters = [c for c in pipeline.read_toc(pipeline.Project(project)) if c.name == "zusammenleben"]
-    pipeline.stage_project(ed, stage, chapters, inputs, pipeline.Project(project))
+    chapters = [c for c in pipeline.read_toc(Project(project)) if c.name == "zusammenleben"]
+    pipeline.stage_project(ed, stage, chapters, inputs, Project(project))
     t_chap, _ = timed(pipeline.execute_chapter, chapters[0], stage)
     return t_prep, t_chap
 

@@ -132,13 +132,18 @@ def _cli(*args: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess:
 def small_project(tmp_path_factory, shared_data):
     """A copy of the report project with two chapters, already built once (HTML only)."""
     root = tmp_path_factory.mktemp("project")
-    for name in ("config", "templates", "report", "notebooks"):
+    for name in ("config", "report"):
         shutil.copytree(PROJECT / name, root / name)
     import yaml
 
-    quarto = yaml.safe_load((PROJECT / "_quarto.yml").read_text(encoding="utf-8"))
-    quarto["book"]["chapters"] = ["index.ipynb", "report/bevoelkerung.ipynb"]
-    quarto["book"].pop("appendices", None)
+    from integrationsbericht.project import DEFAULTS
+
+    # the project's own copy of one chapter (it overrides the packaged one) and a table of
+    # contents that keeps only two chapters
+    (root / "notebooks").mkdir()
+    shutil.copyfile(DEFAULTS / "notebooks" / "bevoelkerung.ipynb", root / "notebooks" / "bevoelkerung.ipynb")
+    quarto = {"book": {"chapters": ["index.ipynb", "report/bevoelkerung.ipynb"], "appendices": [],
+                       "remove": ["*"]}}
     (root / "_quarto.yml").write_text(yaml.safe_dump(quarto, allow_unicode=True), encoding="utf-8")
     out = root / "_book"
     res = _cli(

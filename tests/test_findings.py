@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from pathlib import Path
 
 from integrationsbericht import findings
 from integrationsbericht.errors import InputError
@@ -192,9 +193,8 @@ def test_recommendations_skeleton_and_reading(tmp_path):
 
 
 def test_demo_recommendations_are_marked_as_example():
-    from integrationsbericht.config import PROJECT_ROOT
 
-    rec = findings.read_recommendations(PROJECT_ROOT / "report" / "handlungsempfehlungen-2025.md")
+    rec = findings.read_recommendations(Path(__file__).resolve().parents[1] / "report" / "handlungsempfehlungen-2025.md")
     assert rec.status == "beispiel"
 
 

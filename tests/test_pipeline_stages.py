@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from integrationsbericht import pipeline
+from integrationsbericht.project import Project
 from integrationsbericht.edition import resolve
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -35,6 +36,6 @@ def test_chapters_without_inputs_are_removed_from_the_stage(tmp_path):
     (stage / "report" / "files" / "zusammenleben" / "x.csv").write_text("a\n", encoding="utf-8")
     toc = pipeline.read_toc()
     keep = [c for c in toc if c.name != "zusammenleben"]
-    pipeline._remove_unselected(stage, keep, pipeline.Project())
+    pipeline._remove_unselected(stage, keep, Project(PROJECT))
     assert not (stage / "report" / "zusammenleben.ipynb").exists()
     assert not (stage / "report" / "files" / "zusammenleben").exists()

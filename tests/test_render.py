@@ -23,9 +23,10 @@ from integrationsbericht.errors import BuildError, ConfigError  # noqa: E402
 from integrationsbericht.render import render, which_renderer  # noqa: E402
 from integrationsbericht.render import quarto as quarto_mod  # noqa: E402
 from integrationsbericht.render.pandoc import contrast_ratio  # noqa: E402
-from integrationsbericht.render.project import notebook_markdown  # noqa: E402
+from integrationsbericht.render.book import notebook_markdown  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+from integrationsbericht.project import DEFAULTS  # noqa: E402
 PDF_NAME = "Integrationsbericht_Teststadt_2025.pdf"
 CHAPTERS = ["index.ipynb", "report/bevoelkerung.ipynb", "report/arbeit.ipynb"]
 APPENDICES = ["report/zeichenerklaerung.qmd", "report/impressum.qmd"]
@@ -55,7 +56,7 @@ def _notebook(path: Path, cells) -> None:
 def make_stage(root: Path, demo: bool = True, **meta_overrides) -> Path:
     stage = root / "stage"
     stage.mkdir()
-    config = yaml.safe_load((REPO / "_quarto.yml").read_text(encoding="utf-8"))
+    config = yaml.safe_load((DEFAULTS / "_quarto.yml").read_text(encoding="utf-8"))
     config["book"]["chapters"] = CHAPTERS
     config["book"]["appendices"] = APPENDICES
     (stage / "_quarto.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
@@ -69,10 +70,10 @@ def make_stage(root: Path, demo: bool = True, **meta_overrides) -> Path:
     }
     meta.update(meta_overrides)
     (stage / "_edition.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
-    shutil.copytree(REPO / "templates", stage / "templates")
+    shutil.copytree(DEFAULTS / "templates", stage / "templates")
     (stage / "report").mkdir()
     for page in APPENDICES:
-        shutil.copyfile(REPO / page, stage / page)
+        shutil.copyfile(DEFAULTS / page, stage / page)
 
     _figure(stage / "files/index/kern.png", [12.1, 12.6, 13.1])
     _notebook(stage / "index.ipynb", [
@@ -368,7 +369,7 @@ def test_quarto_command_and_pdf_collection(tmp_path):
 
 
 def test_quarto_yml_lists_the_report_and_uses_shared_templates():
-    config = yaml.safe_load((REPO / "_quarto.yml").read_text(encoding="utf-8"))
+    config = yaml.safe_load((DEFAULTS / "_quarto.yml").read_text(encoding="utf-8"))
     assert config["project"]["type"] == "book"
     assert config["metadata-files"] == ["_edition.yml"]
     assert config["book"]["chapters"][0] == "index.ipynb"
@@ -377,9 +378,9 @@ def test_quarto_yml_lists_the_report_and_uses_shared_templates():
     partials = config["format"]["typst"]["template-partials"]
     assert partials == ["templates/typst/typst-template.typ", "templates/typst/typst-show.typ"]
     for path in [*partials, *config["filters"], "templates/quarto.scss", "templates/html/quarto-extra.css"]:
-        assert (REPO / path).is_file(), path
+        assert (DEFAULTS / path).is_file(), path
     # the pandoc renderer includes the very same partials
-    book = (REPO / "templates/typst/pandoc-book.typ").read_text(encoding="utf-8")
+    book = (DEFAULTS / "templates/typst/pandoc-book.typ").read_text(encoding="utf-8")
     assert "$typst-template.typ()$" in book and "$typst-show.typ()$" in book
 
 
@@ -458,10 +459,10 @@ def test_logo_is_sized_by_its_aspect_ratio(tmp_path):
 
 
 def test_quarto_stage_gets_the_edition_colours_and_logo(tmp_path):
-    from integrationsbericht.render.project import load_project
+    from integrationsbericht.render.book import load_book
 
     stage = make_stage(tmp_path, primary_color="#00508c", accent_color="#b4004b")
-    project = load_project(stage)
+    project = load_book(stage)
     quarto_mod.prepare_stage(project)
     css = (stage / "_ib-edition.css").read_text(encoding="utf-8")
     assert "--ib-primary: #00508c;" in css and "--ib-accent: #b4004b;" in css
@@ -472,11 +473,11 @@ def test_quarto_stage_gets_the_edition_colours_and_logo(tmp_path):
     logo = config["book"]["sidebar"]["logo"]
     assert (stage / logo).is_file() and config["book"]["sidebar"]["logo-alt"] == "Logo Teststadt"
     assert "Demodaten" in config["book"]["page-footer"]["left"]
-    scss = (REPO / "templates/quarto.scss").read_text(encoding="utf-8")
+    scss = (DEFAULTS / "templates/quarto.scss").read_text(encoding="utf-8")
     assert "var(--ib-primary" in scss
     # running it twice changes nothing
     before = (stage / "_quarto.yml").read_text(encoding="utf-8")
-    quarto_mod.prepare_stage(load_project(stage))
+    quarto_mod.prepare_stage(load_book(stage))
     assert (stage / "_quarto.yml").read_text(encoding="utf-8") == before
 
 

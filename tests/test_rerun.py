@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from integrationsbericht.pipeline import build
+from integrationsbericht.project import DEFAULTS
 
 pytestmark = pytest.mark.e2e
 
@@ -38,12 +39,11 @@ def _digest(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
 def workspace(tmp_path_factory, shared_data):
     root = tmp_path_factory.mktemp("rerun")
     project = root / "projekt"
-    for name in ("config", "templates", "report", "notebooks"):
+    for name in ("config", "report"):
         shutil.copytree(PROJECT / name, project / name)
-    quarto = yaml.safe_load((PROJECT / "_quarto.yml").read_text(encoding="utf-8"))
-    have = {p.stem for p in (PROJECT / "notebooks").glob("*.ipynb")}
-    quarto["book"]["chapters"] = [c for c in CHAPTERS if Path(c).stem in have]
-    quarto["book"]["appendices"] = ["report/zeichenerklaerung.qmd"]
+    have = {p.stem for p in (DEFAULTS / "notebooks").glob("*.ipynb")}
+    quarto = {"book": {"chapters": [c for c in CHAPTERS if Path(c).stem in have],
+                       "appendices": ["report/zeichenerklaerung.qmd"], "remove": ["*"]}}
     (project / "_quarto.yml").write_text(yaml.safe_dump(quarto, allow_unicode=True), encoding="utf-8")
     data = root / "daten"
     shutil.copytree(shared_data / "genesis", data / "genesis")

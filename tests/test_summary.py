@@ -58,7 +58,7 @@ def test_target_line_and_table():
 
 
 def test_kennzahlen_config_lists_survey_items():
-    from integrationsbericht.config import PROJECT_ROOT
+    from integrationsbericht.project import DEFAULTS
 
-    cfg = summary.load_config(PROJECT_ROOT / "config" / "kennzahlen.yml")
+    cfg = summary.load_config(DEFAULTS / "config" / "kennzahlen.yml")
     assert cfg.key_figures and cfg.survey_items == ["f01_wohl", "f05_diskr"]

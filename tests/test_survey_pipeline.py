@@ -13,12 +13,15 @@ import pytest
 from statsmodels.stats.weightstats import DescrStatsW
 
 import integrationsbericht.survey as survey
-from integrationsbericht.config import PROJECT_ROOT, EditionConfig, resolve
+from integrationsbericht.config import EditionConfig, resolve
+from integrationsbericht.project import DEFAULTS
 from integrationsbericht.demo.survey import DISTRICTS, HTML_ANSWER, PERSONAL, write_survey_demo
 from integrationsbericht.survey import charts
 from integrationsbericht.survey.open_answers import anonymise, escape_text, load_codeframe, select_quotes
 
 from test_survey_estimates import register_frame
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 PLANTED = ["Kowalczyk", "jana.petersen@example.org", "0521 9876543", "Heeper Straße 112", "Miriam",
            "Okonkwo", "Hasselkamp", "mehmet.yilmaz1987", "2345678", "Brzezinski", "Friedrich-Ebert-Str. 7a"]
@@ -189,7 +192,7 @@ def test_quotes_are_anonymised_and_escaped(built):
     blob = " ".join(quotes["quote"])
     for planted in PLANTED:
         assert planted not in blob
-    frame = load_codeframe(PROJECT_ROOT / "config" / "offene_antworten.yml")
+    frame = load_codeframe(DEFAULTS / "config" / "offene_antworten.yml")
     df = pd.DataFrame({"f04_besser": [HTML_ANSWER, "<b>Mehr Begegnung</b> am Kesselbrink, Herr Kowalczyk!"]})
     q = select_quotes(df, frame)
     assert len(q) >= 1

@@ -8,13 +8,13 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from integrationsbericht.config import PROJECT_ROOT
+from integrationsbericht.project import DEFAULTS
 from integrationsbericht.errors import ConfigError, InputError
 from integrationsbericht.sources.survey import read_survey
 from integrationsbericht.survey.codebook import load_codebook
 
 DATA = Path(__file__).parent / "data" / "survey"
-CODEBOOK = PROJECT_ROOT / "config" / "befragung_codebuch.yml"
+CODEBOOK = DEFAULTS / "config" / "befragung_codebuch.yml"
 
 
 @pytest.fixture(scope="module")

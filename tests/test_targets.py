@@ -9,6 +9,7 @@ import pytest
 from integrationsbericht import indicators as ind
 from integrationsbericht import targets as tg
 from integrationsbericht.errors import ConfigError
+from integrationsbericht.project import DEFAULTS
 
 
 def target(**kw) -> tg.Target:
@@ -67,7 +68,7 @@ def test_kein_zielwert_keine_daten_trend_offen_and_deadline():
 
 
 def test_shipped_example_targets_are_valid_and_marked_as_examples(project_root):
-    tf = tg.load_targets(project_root / "config" / "ziele.yml")
+    tf = tg.load_targets(DEFAULTS / "config" / "ziele.yml")
     assert tf.example and "Rat" in tf.status_text
     cat = ind.load_catalogue()
     assert len(tf.targets) >= 4
@@ -79,7 +80,7 @@ def test_shipped_example_targets_are_valid_and_marked_as_examples(project_root):
 
 def test_overview_lists_every_primary_indicator(project_root):
     cat = ind.load_catalogue()
-    tf = tg.load_targets(project_root / "config" / "ziele.yml")
+    tf = tg.load_targets(DEFAULTS / "config" / "ziele.yml")
     rows = []
     for y, v in [(2021, -19.0), (2022, -17.0), (2023, -15.0), (2024, -13.0), (2025, -11.0)]:
         rows.append({"indicator": "beschaeftigungsquote", "ags": "05711", "group": "abstand_auslaendisch_deutsch",

@@ -16,6 +16,8 @@ from pathlib import Path
 from .errors import ReportError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+PROJECT_HELP = ("Berichtsprojekt (Ordner mit config/edition.yml; Standard: dieser Ordner oder "
+                "der nächste übergeordnete mit config/edition.yml)")
 
 
 class _GermanParser(argparse.ArgumentParser):
@@ -72,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--force", action="store_true", help="Zwischenspeicher nicht verwenden, alles neu")
     b.add_argument("--out", type=Path, default=None, help="Ausgabeordner (Standard: _book/)")
     b.add_argument("--project", type=Path, default=None,
-                   help="Berichtsprojekt mit _quarto.yml, notebooks/, config/ (Standard: dieses Repository)")
+                   help=PROJECT_HELP)
 
     b.add_argument("--ags-file", type=Path, default=None,
                    help="Datei mit einem Regionalschlüssel je Zeile: ein Bericht je Region")
@@ -82,11 +84,12 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--config", type=Path, help="Ausgabe-Konfiguration (Standard: config/edition.yml)")
     n.add_argument("--published", type=Path, default=None,
                    help="Ordner der zuletzt veröffentlichten Ausgabe (Standard: _book/)")
+    n.add_argument("--project", type=Path, default=None, help=PROJECT_HELP)
 
     c = sub.add_parser("check", help="nur Konfiguration und Eingabedaten prüfen")
     common(c)
     c.add_argument("--project", type=Path, default=None,
-                   help="Berichtsprojekt mit _quarto.yml, notebooks/, config/ (Standard: dieses Repository)")
+                   help=PROJECT_HELP)
 
     f = sub.add_parser("fetch", help="GENESIS-Tabellen der Ausgabe vom Webservice der Statistikämter laden")
     common(f)
@@ -100,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo-data", help="Demodaten neu erzeugen (deterministisch)")
     d.add_argument("--out", type=Path, default=None, help="Zielordner (Standard: data/raw/)")
     d.add_argument("--seed", type=int, default=2025, help="Startwert des Zufallsgenerators")
+    d.add_argument("--project", type=Path, default=None, help=PROJECT_HELP)
     return p
 
 
@@ -115,10 +119,16 @@ def _console():
     return Console(stderr=False, highlight=False, soft_wrap=True)
 
 
-def _log_file(out: Path | None, project: Path | None = None) -> Path:
-    from .config import PROJECT_ROOT
+def _project(args):
+    """The report project the command works on: ``--project``, the project of ``--config``,
+    else the working directory or its nearest parent holding ``config/edition.yml``."""
+    from .project import Project
 
-    out = (out or (project or PROJECT_ROOT) / "_book").resolve()
+    return Project.locate(getattr(args, "project", None), getattr(args, "config", None))
+
+
+def _log_file(out: Path | None, project: Path) -> Path:
+    out = (out or project / "_book").resolve()
     return out.parent / f"{out.name}.log"
 
 
@@ -141,11 +151,10 @@ def _region_list(args) -> list[str | None]:
 
 def cmd_build(args, console) -> int:
     regions = _region_list(args)
+    args.project = _project(args).root
     if len(regions) == 1:
         return _build_one(args, regions[0], args.out, console)
-    from .config import PROJECT_ROOT
-
-    base = (args.out or (args.project or PROJECT_ROOT) / "_book").resolve()
+    base = (args.out or args.project / "_book").resolve()
     console.print(f"{len(regions)} Berichte, je Region ein Ordner unter {base}")
     failed = []
     for code in regions:
@@ -238,12 +247,11 @@ def _build_one(args, ags: str | None, out: Path | None, console) -> int:
 
 
 def cmd_new_edition(args, console) -> int:
-    from .config import DEFAULT_CONFIG, PROJECT_ROOT
     from .editions import new_edition
 
-    config_path = (args.config or DEFAULT_CONFIG).resolve()
-    parent = config_path.parent
-    root = parent.parent if parent.name == "config" else PROJECT_ROOT
+    project = _project(args)
+    config_path = (args.config or project.config_file).resolve()
+    root = project.root
     path, messages, items = new_edition(
         args.year, config_path=config_path, project_root=root, published=args.published
     )
@@ -326,10 +334,9 @@ def cmd_fetch(args, console) -> int:
 
 
 def cmd_demo_data(args, console) -> int:
-    from .config import PROJECT_ROOT
     from .demo import generate
 
-    out = (args.out or PROJECT_ROOT / "data" / "raw").resolve()
+    out = (args.out or _project(args).root / "data" / "raw").resolve()
     files = generate(out, seed=args.seed)
     console.print(f"{len(files)} Demodateien geschrieben nach {out}.")
     return EXIT_OK

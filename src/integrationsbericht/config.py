@@ -15,9 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CONFIG = PROJECT_ROOT / "config" / "edition.yml"
-
 AGS_RE = re.compile(r"^(DG|\d{2}|\d{3}|\d{5})$")
 
 
@@ -228,11 +225,25 @@ def load_model(path: str | Path, model: type[BaseModel], what: str):
 
 
 def load_config(path: str | Path | None = None) -> EditionConfig:
-    """Read and validate the edition config; raises :class:`ConfigError` with German text."""
-    return load_model(Path(path) if path else DEFAULT_CONFIG, EditionConfig, "Die Konfiguration")
+    """Read and validate the edition config (default: ``config/edition.yml`` of the project
+    found from the working directory); raises :class:`ConfigError` with German text."""
+    if path is None:
+        from .project import Project
+
+        path = Project.locate().config_file
+    return load_model(Path(path), EditionConfig, "Die Konfiguration")
 
 
-def resolve(path: str | Path, base: Path = PROJECT_ROOT) -> Path:
-    """Resolve a config path relative to the project root."""
+def resolve(path: str | Path, base: Path | None = None) -> Path:
+    """Resolve a path from the config relative to the report project ``base`` (default: the
+    project found from the working directory). A file the project does not have comes from
+    the defaults shipped in the package (see :class:`integrationsbericht.project.Project`)."""
+    from .project import DEFAULTS, Project, find_root
+
     p = Path(path)
-    return p if p.is_absolute() else (base / p)
+    if p.is_absolute():
+        return p
+    root = Path(base) if base is not None else find_root()
+    if root is None:  # outside any project: only the packaged defaults
+        return DEFAULTS / p if (DEFAULTS / p).exists() else p.resolve()
+    return Project(root).resolve(p)

@@ -16,8 +16,6 @@ import yaml
 
 from . import fmt
 from .config import (
-    DEFAULT_CONFIG,
-    PROJECT_ROOT,
     EditionConfig,
     RegionRef,
     Resolved,
@@ -38,10 +36,11 @@ class Edition:
     demo: bool
     region_name: str
     regions: pd.DataFrame  # ags, name, role
-    project_root: Path = PROJECT_ROOT
+    project_root: Path | None = None
 
     def path(self, rel: str | Path) -> Path:
-        """A path from the config (catalogues, logo …), relative to the report project."""
+        """A path from the config (catalogues, logo …): the report project's file, else the
+        packaged default."""
         return resolve_path(rel, self.project_root)
 
     @property
@@ -177,11 +176,11 @@ def resolve(
     project_root: Path | None = None,
 ) -> Edition:
     """Validate config + data for one edition and choose its comparison regions."""
-    config_path = Path(config_path) if config_path else DEFAULT_CONFIG
-    if project_root is None:
-        parent = config_path.resolve().parent
-        project_root = parent.parent if parent.name == "config" else PROJECT_ROOT
-    project_root = Path(project_root).resolve()
+    from .project import Project
+
+    project = Project.locate(project_root, config_path)
+    config_path = Path(config_path) if config_path else project.config_file
+    project_root = project.root
     cfg = load_config(config_path)
     other_region = ags is not None and ags != cfg.ags
     updates: dict = {}
@@ -213,7 +212,7 @@ def resolve(
     files = _genesis_files(ddir)
     demo = (ddir / DEMO_MARKER).exists()
 
-    processed = Path(processed_root or (PROJECT_ROOT / "data" / "processed"))
+    processed = Path(processed_root or (project_root / "data" / "processed"))
     cache_dir = processed / ".cache" / "genesis"
     from .sources.genesis import scan_regions
 

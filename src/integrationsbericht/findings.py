@@ -41,8 +41,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import fmt
 from . import german as de
 from .errors import ConfigError, InputError
+from .project import DEFAULTS
 
-DEFAULT_RULES = Path(__file__).resolve().parents[2] / "config" / "befunde.yml"
+DEFAULT_RULES = DEFAULTS / "config" / "befunde.yml"
 
 # Dative forms of the population groups, for "zwischen Ausländer*innen und Deutschen".
 _DATIVE = {

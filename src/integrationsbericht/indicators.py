@@ -51,6 +51,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .errors import ConfigError, InputError
+from .project import DEFAULTS
 
 log = logging.getLogger(__name__)
 
@@ -288,7 +289,7 @@ class Catalogue(_Strict):
         return self.group_labels.get(group, group)
 
 
-DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "config" / "indikatoren.yml"
+DEFAULT_CATALOGUE = DEFAULTS / "config" / "indikatoren.yml"
 
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:

@@ -30,11 +30,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import fmt
 from .errors import ConfigError, InputError
+from .project import DEFAULTS
 
 SUBDIR = "measures"
 INPUT_DIR = "massnahmen"
 INPUT_NAMES = ("massnahmen.csv", "massnahmen.xlsx")
-DEFAULT_SCHEMA = Path(__file__).resolve().parents[2] / "config" / "massnahmen_schema.yml"
+DEFAULT_SCHEMA = DEFAULTS / "config" / "massnahmen_schema.yml"
 REQUIRED = ["handlungsfeld", "massnahme", "zustaendig", "status", "jahr"]
 OPTIONAL = ["bemerkung"]
 

@@ -28,52 +28,24 @@ import yaml
 
 from . import __version__
 from .cache import sha256_file
-from .config import PROJECT_ROOT, resolve as resolve_path
+from .config import resolve as resolve_path
 from .edition import Edition, describe, resolve
 from .errors import BuildError, ConfigError, ReportError
+from .project import DEFAULTS, Project, toc_entries
 from .publishing import OutputFolder, os_error
 
 SRC = Path(__file__).resolve().parent
 
 
-@dataclass(frozen=True)
-class Project:
-    """A report project: ``_quarto.yml``, ``notebooks/``, ``config/``, ``templates/``, ``report/``.
-
-    By default the repository itself; a city can keep its own project folder and point the
-    toolkit at it (``--project``).
-    """
-
-    root: Path = PROJECT_ROOT
-
-    @property
-    def quarto_file(self) -> Path:
-        return self.root / "_quarto.yml"
-
-    @property
-    def notebooks(self) -> Path:
-        return self.root / "notebooks"
-
-    @property
-    def templates(self) -> Path:
-        return self.root / "templates"
-
-    @property
-    def config_dir(self) -> Path:
-        return self.root / "config"
-
-    @property
-    def chapters_file(self) -> Path:
-        return self.config_dir / "kapitel.yml"
-
 Log = Callable[[str], None]
 
 
 # -- small helpers ------------------------------------------------------------------------
-def sha256_tree(paths: Iterable[Path], base: Path | None = None) -> str:
+def sha256_tree(paths: Iterable[Path], base: Path | None = None, exclude: Iterable[Path] = ()) -> str:
     """Hash of file names and contents below ``paths`` (order-independent, deterministic)."""
     h = hashlib.sha256()
     files: list[Path] = []
+    exclude = tuple(exclude)
     for p in paths:
         if p.is_file():
             files.append(p)
@@ -84,6 +56,7 @@ def sha256_tree(paths: Iterable[Path], base: Path | None = None) -> str:
                 if f.is_file()
                 and "__pycache__" not in f.parts
                 and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                and not any(f.is_relative_to(x) for x in exclude)
             )
     for f in sorted(set(files)):
         rel = f.relative_to(base) if base and f.is_relative_to(base) else f
@@ -93,8 +66,19 @@ def sha256_tree(paths: Iterable[Path], base: Path | None = None) -> str:
 
 
 def code_fingerprint() -> str:
-    """Package version plus a hash of its source: a code change re-executes the chapters."""
-    return __version__ + ":" + sha256_tree([SRC], SRC)[:16]
+    """Package version plus a hash of its source: a code change re-executes the chapters.
+    The packaged defaults (notebooks, catalogues, templates) are not code: they enter the
+    cache keys as project files, so a changed chapter re-executes only that chapter."""
+    return __version__ + ":" + sha256_tree([SRC], SRC, exclude=[DEFAULTS])[:16]
+
+
+def sha256_files(files: dict[str, Path]) -> str:
+    """Hash of named files (relative name → file), e.g. :meth:`Project.files`."""
+    h = hashlib.sha256()
+    for rel, f in sorted(files.items()):
+        h.update(rel.encode())
+        h.update(sha256_file(f).encode())
+    return h.hexdigest()
 
 
 # -- the table of contents ------------------------------------------------------------------
@@ -102,7 +86,7 @@ def code_fingerprint() -> str:
 class ChapterEntry:
     path: str  # as in _quarto.yml, e.g. "report/bevoelkerung.ipynb"
     part: str  # "chapters" | "appendices"
-    root: Path = PROJECT_ROOT
+    project: Project | None = None
 
     @property
     def name(self) -> str:
@@ -114,44 +98,34 @@ class ChapterEntry:
 
     @property
     def source(self) -> Path:
-        if self.is_notebook:
-            return self.root / "notebooks" / Path(self.path).name
-        return self.root / self.path
+        """The chapter's notebook or page: the project's own, else the packaged one."""
+        return (self.project or Project.locate()).chapter_source(self.path)
 
 
-def read_toc(project: Project = Project()) -> list[ChapterEntry]:
-    quarto_file = project.quarto_file
-    try:
-        data = yaml.safe_load(quarto_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("Die Datei _quarto.yml (Inhaltsverzeichnis) fehlt.", file=quarto_file) from None
-    book = (data or {}).get("book") or {}
-    entries: list[ChapterEntry] = []
-    for part in ("chapters", "appendices"):
-        for item in book.get(part) or []:
-            if isinstance(item, dict):  # a part with its own chapters
-                for sub in item.get("chapters") or []:
-                    entries.append(ChapterEntry(str(sub), part, project.root))
-            else:
-                entries.append(ChapterEntry(str(item), part, project.root))
+def read_toc(project: Project | None = None) -> list[ChapterEntry]:
+    """The chapters of the effective table of contents (packaged, merged with the project's)."""
+    project = project or Project.locate()
+    entries = [ChapterEntry(path, part, project) for path, part in toc_entries(project.quarto())]
     if not entries:
-        raise ConfigError("In _quarto.yml sind unter book.chapters keine Kapitel eingetragen.", file=quarto_file)
+        raise ConfigError(
+            "In _quarto.yml sind unter book.chapters keine Kapitel eingetragen.", file=project.own("_quarto.yml")
+        )
     return entries
 
 
-def _chapter_catalogue(project: Project) -> dict:
-    path = project.chapters_file
+def _chapter_catalogue(project: Project | None) -> dict:
+    path = (project or Project.locate()).chapters_file
     if not path.exists():
         return {}
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
-def read_requirements(project: Project = Project()) -> dict[str, list[str]]:
+def read_requirements(project: Project | None = None) -> dict[str, list[str]]:
     """Chapter → input kinds it needs (``requires`` in config/kapitel.yml)."""
     return {k: list((v or {}).get("requires") or []) for k, v in _chapter_catalogue(project).items()}
 
 
-def read_optional_inputs(project: Project = Project()) -> dict[str, list[str]]:
+def read_optional_inputs(project: Project | None = None) -> dict[str, list[str]]:
     """Chapter → input kinds it reads when present (``uses`` in config/kapitel.yml)."""
     return {k: list((v or {}).get("uses") or []) for k, v in _chapter_catalogue(project).items()}
 
@@ -163,7 +137,7 @@ def chapter_files(project: Project, name: str, year: int) -> list[Path]:
 
     spec = (_chapter_catalogue(project).get(name) or {}).get("files") or []
     # the text people write for the chapter (report/texte/<kapitel>.md) is read by every chapter
-    return [project.root / str(f).replace("{year}", str(year)) for f in spec] + [text_path(project.root, name)]
+    return [project.resolve(str(f).replace("{year}", str(year))) for f in spec] + [text_path(project.root, name)]
 
 
 # -- stages ---------------------------------------------------------------------------------
@@ -290,7 +264,7 @@ def _latest_stand(values: list[str]) -> str | None:
 
 
 def select_chapters(
-    toc: list[ChapterEntry], inputs: Inputs, log: Log, project: Project = Project()
+    toc: list[ChapterEntry], inputs: Inputs, log: Log, project: Project | None = None
 ) -> list[ChapterEntry]:
     reqs = read_requirements(project)
     chosen = []
@@ -311,14 +285,15 @@ def select_chapters(
 
 
 def stage_project(
-    ed: Edition, stage: Path, chapters: list[ChapterEntry], inputs: Inputs, project: Project = Project()
+    ed: Edition, stage: Path, chapters: list[ChapterEntry], inputs: Inputs, project: Project | None = None
 ) -> Path:
     """Write the staging Quarto project (without the executed notebooks)."""
+    project = project or Project.locate()
     stage.mkdir(parents=True, exist_ok=True)
     (stage / "report").mkdir(exist_ok=True)
     _remove_unselected(stage, chapters, project)
     # _quarto.yml with this edition's chapters
-    data = yaml.safe_load(project.quarto_file.read_text(encoding="utf-8"))
+    data = project.quarto()
     keep = {c.path for c in chapters}
     book = data.setdefault("book", {})
     for part in ("chapters", "appendices"):
@@ -337,8 +312,7 @@ def stage_project(
     book["title"] = f"{ed.config.title} {ed.city} {ed.year}"
     _write_if_changed(stage / "_quarto.yml", yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     # templates and static pages
-    if project.templates.is_dir():
-        _sync_tree(project.templates, stage / "templates")
+    project.copy_tree("templates", stage / "templates")
     for c in chapters:
         if not c.is_notebook:
             dst = stage / c.path
@@ -401,12 +375,6 @@ def _copy_if_changed(src: Path, dst: Path) -> None:
         shutil.copyfile(src, dst)
 
 
-def _sync_tree(src: Path, dst: Path) -> None:
-    if dst.exists():
-        shutil.rmtree(dst)
-    shutil.copytree(src, dst)
-
-
 # -- notebook execution --------------------------------------------------------------------
 def _chapter_key(
     entry: ChapterEntry, stage: Path, inputs: Inputs, reqs: dict[str, list[str]], code: str, project: Project
@@ -415,10 +383,11 @@ def _chapter_key(
     h.update(code.encode())
     h.update(sha256_file(entry.source).encode())
     h.update(sha256_file(stage / "_edition_config.yml").encode())
-    h.update(sha256_tree([project.config_dir], project.config_dir).encode())
+    h.update(sha256_files(project.files("config")).encode())
     year = yaml.safe_load((stage / "_edition_config.yml").read_text(encoding="utf-8"))["year"]
     for extra in chapter_files(project, entry.name, year):
-        h.update(str(extra.relative_to(project.root)).encode())
+        h.update((extra.relative_to(project.root) if extra.is_relative_to(project.root)
+                  else extra.relative_to(DEFAULTS) if extra.is_relative_to(DEFAULTS) else extra).as_posix().encode())
         h.update(sha256_file(extra).encode() if extra.is_file() else b"absent")
     optional = read_optional_inputs(project).get(entry.name, [])
     for req in sorted(set(reqs.get(entry.name, [])) | set(optional)):
@@ -493,7 +462,7 @@ def execute_chapters(
     force: bool,
     progress=None,
     log: Log,
-    project: Project = Project(),
+    project: Project | None = None,
     pool=None,
 ) -> list[str]:
     """Run the chapter notebooks (cached, in parallel). Returns the names re-executed."""
@@ -595,9 +564,9 @@ def build(
     bad = formats - {"html", "pdf"}
     if bad or not formats:
         raise ConfigError(f"Unbekanntes Format: {', '.join(sorted(bad)) or '(leer)'}; erlaubt sind html und pdf.")
-    proj = Project(Path(project).resolve()) if project else Project()
+    proj = Project.locate(project, config_path)
     if config_path is None:
-        config_path = proj.config_dir / "edition.yml"
+        config_path = proj.config_file
     out = Path(out).resolve() if out else (proj.root / "_book")
     jobs = jobs or os.cpu_count() or 1
     renderer_name = which_renderer(renderer)
@@ -727,9 +696,10 @@ def _input_key(proj, config_path, data_dir, ags, year, renderer, formats, build_
     ddir = Path(data_dir).resolve() if data_dir else resolve_path(cfg.data_dir, proj.root)
     parts = [
         code_fingerprint(),
-        sha256_tree(
-            [proj.quarto_file, proj.notebooks, proj.config_dir, proj.templates, proj.root / "report"],
-            proj.root,
+        sha256_files(
+            {f"{sub}/{rel}": f for sub in ("notebooks", "config", "templates", "report")
+             for rel, f in proj.files(sub).items()}
+            | {f"_quarto.yml:{i}": f for i, f in enumerate(proj.quarto_sources())}
         ),
         sha256_file(Path(config_path)),
         sha256_tree([ddir], ddir) if ddir.is_dir() else "no-data",
@@ -774,9 +744,9 @@ def check(
     from .survey.open_answers import load_codeframe
 
     log = log or (lambda _m: None)
-    proj = Project(Path(project).resolve()) if project else Project()
+    proj = Project.locate(project, config_path)
     if config_path is None:
-        config_path = proj.config_dir / "edition.yml"
+        config_path = proj.config_file
     ed = resolve(config_path, data_dir=data_dir, ags=ags, year=year, project_root=proj.root)
     log("Konfiguration: in Ordnung. " + describe(ed))
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import PROJECT_ROOT
+from ..project import DEFAULTS
 from ..survey.codebook import load_codebook
 
 N_RESPONDENTS = 2500
-CODEBOOK = PROJECT_ROOT / "config" / "befragung_codebuch.yml"
+CODEBOOK = DEFAULTS / "config" / "befragung_codebuch.yml"
 
 DISTRICTS = ["Mitte", "Schildesche", "Gadderbaum", "Brackwede", "Dornberg", "Jöllenbeck",
              "Heepen", "Stieghorst", "Sennestadt", "Senne"]

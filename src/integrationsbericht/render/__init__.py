@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..errors import BuildError, ConfigError
-from .project import load_project
+from .book import load_book
 
 __all__ = ["render", "which_renderer", "RENDERERS", "FORMATS"]
 
@@ -62,7 +62,7 @@ def render(
     out.mkdir(parents=True, exist_ok=True)
     chosen = which_renderer(renderer)
     logger = log or (lambda _msg: None)
-    project = load_project(stage)
+    project = load_book(stage)
     logger(f"Renderer: {chosen}")
     if chosen == "quarto":
         from .quarto import render_quarto

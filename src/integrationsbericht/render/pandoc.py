@@ -24,7 +24,7 @@ import typst
 
 from .. import fmt
 from ..errors import BuildError, ConfigError
-from .project import Chapter, Project, chapter_markdown
+from .book import Book, Chapter, chapter_markdown
 
 # Raw HTML/TeX/Typst in chapter text is never passed through: "<script>" stays text.
 READER = "markdown-raw_html-raw_tex-raw_attribute-tex_math_dollars-tex_math_single_backslash"
@@ -189,7 +189,7 @@ class Parsed:
         self.ids: set[str] = set()
 
 
-def parse_chapters(project: Project, log=_noop) -> list[Parsed]:
+def parse_chapters(project: Book, log=_noop) -> list[Parsed]:
     parsed = []
     for ch in project.chapters:
         text = chapter_markdown(project, ch)
@@ -262,7 +262,7 @@ def check_references(parsed: list[Parsed], registry: dict) -> None:
             )
 
 
-def check_images(project: Project, parsed: list[Parsed]) -> None:
+def check_images(project: Book, parsed: list[Parsed]) -> None:
     for p in parsed:
         def visit(n, p=p):
             if n["t"] == "Image":
@@ -346,7 +346,7 @@ def source_date_epoch(meta: dict) -> int:
     return int(dt.datetime(int(meta["year"]), 1, 1, tzinfo=dt.timezone.utc).timestamp())
 
 
-def logo_path(project: Project) -> Path:
+def logo_path(project: Book) -> Path:
     logo = project.meta.get("logo")
     if logo:
         path = (project.stage / str(logo)).resolve()
@@ -457,7 +457,7 @@ def _unique_ids(parsed: list[Parsed]) -> dict[str, dict[str, str]]:
     return renames
 
 
-def _pdf_ast(project: Project, parsed: list[Parsed], logo_rel: str) -> dict:
+def _pdf_ast(project: Book, parsed: list[Parsed], logo_rel: str) -> dict:
     renames = _unique_ids(parsed)
     ids_of = {p.chapter.source: p.ids for p in parsed}
     chapter_ids = {p.chapter.source: renames[p.chapter.source].get(p.h1_id, p.h1_id) for p in parsed}
@@ -526,7 +526,7 @@ def _pdf_ast(project: Project, parsed: list[Parsed], logo_rel: str) -> dict:
     }
 
 
-def render_pdf(project: Project, parsed: list[Parsed], out: Path, log=_noop) -> Path:
+def render_pdf(project: Book, parsed: list[Parsed], out: Path, log=_noop) -> Path:
     stage = project.stage
     tpl = project.templates
     logo = logo_path(project)
@@ -558,7 +558,7 @@ def render_pdf(project: Project, parsed: list[Parsed], out: Path, log=_noop) -> 
     return target
 
 
-def _compile_typst(typ_path: Path, project: Project, font_paths: list[str]) -> bytes:
+def _compile_typst(typ_path: Path, project: Book, font_paths: list[str]) -> bytes:
     stage = project.stage
     try:
         return typst.compile(
@@ -621,7 +621,7 @@ def _environment(tpl: Path) -> jinja2.Environment:
     )
 
 
-def render_html(project: Project, parsed: list[Parsed], registry: dict, out: Path,
+def render_html(project: Book, parsed: list[Parsed], registry: dict, out: Path,
                 pdf: Path | None, log=_noop) -> None:
     stage, tpl = project.stage, project.templates
     meta = project.meta
@@ -686,7 +686,7 @@ def render_html(project: Project, parsed: list[Parsed], registry: dict, out: Pat
         target.write_text(page, encoding="utf-8")
 
 
-def copy_assets(project: Project, out: Path) -> None:
+def copy_assets(project: Book, out: Path) -> None:
     """Chapter figure/data files (``files/`` next to each chapter) and ``downloads/``."""
     stage = project.stage
     dirs = sorted({p.directory for p in project.chapters})
@@ -698,7 +698,7 @@ def copy_assets(project: Project, out: Path) -> None:
         shutil.copytree(stage / "downloads", out / "downloads", dirs_exist_ok=True)
 
 
-def render_pandoc(project: Project, out: Path, formats: set[str], log=_noop) -> None:
+def render_pandoc(project: Book, out: Path, formats: set[str], log=_noop) -> None:
     log("Kapitel werden gelesen …")
     parsed = parse_chapters(project, log)
     registry = build_registry(parsed)

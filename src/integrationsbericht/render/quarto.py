@@ -11,7 +11,7 @@ import yaml
 
 from ..errors import BuildError
 from .pandoc import edition_colors, logo_path, source_date_epoch
-from .project import Project
+from .book import Book
 
 QUARTO_FORMATS = {"html": "html", "pdf": "typst"}
 
@@ -65,7 +65,7 @@ def edition_css(meta: dict) -> str:
     )
 
 
-def prepare_stage(project: Project) -> None:
+def prepare_stage(project: Book) -> None:
     """Put the edition's branding into the staged Quarto project before ``quarto render``.
 
     * ``_ib-edition.css`` (colours and font from ``_edition.yml``) is added to the HTML format,
@@ -124,7 +124,7 @@ def collect_pdf(out: Path, pdf_name: str) -> Path:
     return target
 
 
-def render_quarto(project: Project, out: Path, formats: set[str], log=None) -> None:
+def render_quarto(project: Book, out: Path, formats: set[str], log=None) -> None:
     quarto = shutil.which("quarto")
     if quarto is None:
         raise BuildError(

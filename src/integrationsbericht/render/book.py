@@ -1,5 +1,8 @@
-"""Reading a staging project: chapter list from ``_quarto.yml``, metadata from ``_edition.yml``,
-and the Markdown content of executed notebooks and static pages."""
+"""Reading a staged book: chapter list from ``_quarto.yml``, metadata from ``_edition.yml``,
+and the Markdown content of executed notebooks and static pages.
+
+The staged book (:class:`Book`) is what the pipeline writes under ``build/<ags>-<year>/`` from
+the report project (:class:`integrationsbericht.project.Project`); the renderers read only it."""
 
 from __future__ import annotations
 
@@ -11,9 +14,9 @@ import nbformat
 import yaml
 
 from ..errors import BuildError, ConfigError
+from ..project import DEFAULTS
 
-# Repository root (editable install): src/integrationsbericht/render/project.py → parents[3].
-REPO_TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
+PACKAGED_TEMPLATES = DEFAULTS / "templates"
 
 META_SHORTCODE = re.compile(r"\{\{<\s*meta\s+([A-Za-z0-9_.\-]+)\s*>\}\}")
 
@@ -43,7 +46,9 @@ class Chapter:
 
 
 @dataclass
-class Project:
+class Book:
+    """A staged book ready to render (not the report project: see ``integrationsbericht.project``)."""
+
     stage: Path
     chapters: list[Chapter]
     meta: dict
@@ -84,8 +89,8 @@ def _read_yaml(path: Path) -> dict:
 
 
 def find_templates(stage: Path) -> Path:
-    """The ``templates/`` folder of the stage, else the repository's own."""
-    for candidate in (stage / "templates", REPO_TEMPLATES):
+    """The ``templates/`` folder of the stage, else the packaged one."""
+    for candidate in (stage / "templates", PACKAGED_TEMPLATES):
         if (candidate / "typst" / "typst-template.typ").is_file():
             return candidate
     raise BuildError(
@@ -97,7 +102,7 @@ def find_templates(stage: Path) -> Path:
 REQUIRED_META = ("title", "city", "year", "pdf_name")
 
 
-def load_project(stage: Path) -> Project:
+def load_book(stage: Path) -> Book:
     stage = Path(stage)
     config = _read_yaml(stage / "_quarto.yml")
     meta = _read_yaml(stage / "_edition.yml")
@@ -133,7 +138,7 @@ def load_project(stage: Path) -> Project:
         else:
             main_no += 1
             ch.number = str(main_no)
-    return Project(stage=stage, chapters=chapters, meta=meta, templates=find_templates(stage), config=config)
+    return Book(stage=stage, chapters=chapters, meta=meta, templates=find_templates(stage), config=config)
 
 
 def _meta_lookup(meta: dict, key: str):
@@ -189,7 +194,7 @@ def notebook_markdown(path: Path) -> str:
     return "\n\n".join(p.strip("\n") for p in parts if p.strip()) + "\n"
 
 
-def chapter_markdown(project: Project, chapter: Chapter) -> str:
+def chapter_markdown(project: Book, chapter: Chapter) -> str:
     path = project.stage / chapter.source
     if path.suffix == ".ipynb":
         return notebook_markdown(path)
