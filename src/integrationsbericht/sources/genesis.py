@@ -32,6 +32,7 @@ import pandera.pandas as pa
 import yaml
 
 from ..errors import InputError
+from ..project import DEFAULTS
 from .encoding import decode_text
 
 __all__ = [
@@ -723,7 +724,7 @@ def _read_classic(path: Path, text: str, encoding: str) -> pd.DataFrame:
 # per variable code (``GES``, ``NAT`` …) holding a canonical attribute (``männlich``,
 # ``ausländisch``, ``insgesamt``), and the column ``measure`` with the value variable's code.
 
-MAPPING_FILE = Path(__file__).resolve().parents[3] / "config" / "genesis_merkmale.yml"
+MAPPING_FILE = DEFAULTS / "config" / "genesis_merkmale.yml"
 _VAR_COL_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*$")
 _TOTAL_LABELS = {"insgesamt", "total"}
 _mapping_cache: dict[tuple[str, float], dict] = {}
