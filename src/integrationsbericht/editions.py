@@ -189,18 +189,13 @@ def _recommendations_skeleton(project_root: Path, cfg, year: int) -> str | None:
 def _start_texts(project_root: Path, cfg, year: int) -> list[str]:
     """Foreword and one text per chapter for the new edition (``report/texte/``), each with the
     chapter's findings of the last build as comments."""
-    import yaml
 
     from . import texts
 
-    from .config import PROJECT_ROOT
+    from .project import Project
 
-    book = {}
-    qfile = project_root / "_quarto.yml"
-    if not qfile.exists():  # a project without its own table of contents uses the tool's
-        qfile = PROJECT_ROOT / "_quarto.yml"
-    if qfile.exists():
-        book = (yaml.safe_load(qfile.read_text(encoding="utf-8")) or {}).get("book", {}) or {}
+    # the effective table of contents: the tool's, merged with the project's changes
+    book = Project(Path(project_root)).quarto().get("book") or {}
     names = [Path(str(c)).stem for c in book.get("chapters") or [] if isinstance(c, str)]
     titles = {"index": "Das Wichtigste in Kürze", "befunde-empfehlungen": "Befunde und Handlungsempfehlungen",
               "massnahmen": "Umsetzungsstand der Maßnahmen"}

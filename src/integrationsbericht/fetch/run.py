@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import DEFAULT_CONFIG, PROJECT_ROOT, EditionConfig, load_config, resolve as resolve_path
+from ..config import EditionConfig, load_config, resolve as resolve_path
 from ..errors import ConfigError, ReportError
 from .client import (
     DATABASE_LABEL,
@@ -383,12 +383,10 @@ def _redact_error(err: ReportError, secrets: list[str]) -> None:
 
 
 def _project(config_path, project) -> tuple[Path, Path]:
-    if project is not None:
-        root = Path(project).resolve()
-        return root, Path(config_path).resolve() if config_path else root / "config" / "edition.yml"
-    path = Path(config_path).resolve() if config_path else DEFAULT_CONFIG
-    parent = path.parent
-    return (parent.parent if parent.name == "config" else PROJECT_ROOT), path
+    from ..project import Project
+
+    proj = Project.locate(project, config_path)
+    return proj.root, Path(config_path).resolve() if config_path else proj.config_file
 
 
 def _edition_config(config_path: Path, ags: str | None, year: int | None) -> EditionConfig:
