@@ -358,7 +358,9 @@ def test_plan_follows_catalogue_and_report_year(project_root, monkeypatch):
     from integrationsbericht.fetch.run import base_url, plan_tables
     from integrationsbericht.indicators import catalogue_from_dict, load_catalogue
 
-    cat = load_catalogue(project_root / "config" / "indikatoren.yml")
+    from integrationsbericht.project import DEFAULTS
+
+    cat = load_catalogue(DEFAULTS / "config" / "indikatoren.yml")
     plan, skipped = plan_tables(cat, EditionConfig(year=2025))
     assert "12411-03-03-4" in plan and "13211-02-05-4" in plan
     assert "12111-07-01-4" in plan  # Zensus 2011: a one-off, still used
