@@ -21,7 +21,7 @@ import yaml
 from ..config import resolve as resolve_path
 from ..errors import InputError
 from .codebook import Codebook, load_codebook
-from .estimates import Thresholds, estimate_all, to_csv_frame
+from .estimates import Design, Thresholds, estimate_all, to_csv_frame
 from .open_answers import code_answers, load_codeframe, select_quotes, summarise
 from .weighting import margins_from_register, rake, weighting_frame
 
@@ -108,14 +108,16 @@ def prepare(edition, out_dir: Path) -> dict:
                 err = InputError(err.message, file=survey_path, column=err.column, hint=err.hint)
             raise err from None
         weights = res.weights
+        design = Design.calibrated(weights.to_numpy(), res.calibration.codes, res.calibration.x)
         diag_w = {"weighted": True, **res.diagnostics, "variables": dict(codebook.weighting.variables)}
         margins_table = res.margins_table
     else:
         weights = pd.Series(1.0, index=df.index, name="gewicht")
+        design = None
         diag_w = {"weighted": False, "reason": reason, "n": int(len(df))}
         margins_table = pd.DataFrame(columns=["merkmal", "kategorie", "register_anteil",
                                               "stichprobe_ungewichtet", "stichprobe_gewichtet"])
-    est = estimate_all(df, codebook, weights, thresholds)
+    est = estimate_all(df, codebook, weights, thresholds, design)
     coded = code_answers(df, frame, codebook.id_variable)
     counts = summarise(coded, df, frame, thresholds.suppress)
     quotes = select_quotes(df, frame)
@@ -136,7 +138,12 @@ def prepare(edition, out_dir: Path) -> dict:
         "gross_sample": meta.get("brutto"),
         "mode": meta.get("modus"),
         "thresholds": {"suppress": thresholds.suppress, "parentheses": thresholds.parentheses},
-        "ci_method": "Taylor-Linearisierung",
+        "ci_method": "Korn-Graubard",
+        "test_method": "Rao-Scott",
+        "multiple_testing": "Benjamini-Hochberg",
+        "n_tests": int(est.drop_duplicates(["item", "group_var", "category"])["p_value"].notna().sum()),
+        "n_significant": int(est[est["p_value"].notna()].drop_duplicates(
+            ["item", "group_var", "category"])["significant"].sum()),
         "item_missing": src.get("item_missing", {}),
         "weighting": diag_w,
     }

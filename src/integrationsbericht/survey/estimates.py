@@ -1,17 +1,31 @@
 """Weighted shares with design-based 95 % confidence intervals, group comparisons, suppression.
 
-Variance: Taylor linearisation of the weighted proportion (ratio estimator) with the final
-weights treated as fixed, no strata or clusters (simple random sample from the register):
+Reference: R's ``survey`` package (Lumley) with the raked design of :mod:`.weighting`
+(``calibrate(…, calfun = "raking")``); ``tests/r/befragung_vergleich.R`` compares with it.
 
-    p = Σ w·y / Σ w,   v(p) = n/(n−1) · Σ w²·(y − p)² / (Σ w)²
+**Variance** of a weighted share ``p = Σ w·y / Σ w`` over a domain ``D`` (the respondents of a
+group who answered the question): Taylor linearisation with the calibration residuals. The
+linearised values ``z = w·(y − p)·1_D / Σ_D w`` are replaced by ``e = z − w·Xβ`` with ``β``
+the least-squares fit of ``z / w`` on the calibration variables ``X`` over *all* respondents,
+and ``v(p) = n/(n−1) · Σ (e − ē)²`` (simple random sample, ``n`` all respondents) -- what
+``svymean`` does on a subset of a calibrated design. Respondents with the same weighting pattern
+share ``w`` and ``x``, so every sum runs on the pattern table (linear in ``n``). Without a
+register extract (unweighted results) the weights are treated as fixed:
+``v(p) = n_D/(n_D−1) · Σ_D z²``.
 
-This equals the heteroscedasticity-robust (HC1) variance of a weighted regression on a
-constant, which the tests use as the independent check. Interval: p ± 1.96·√v, cut to 0–100 %.
+**Interval** (R: ``svyciprop(…, method = "beta")``): Korn–Graubard, i.e. Clopper–Pearson with
+the effective sample size ``n* = p(1−p)/v(p) · (t_{n−1}/t_{n_D−1})²`` (t quantiles with the
+domain's degrees of freedom). Where ``v(p) = 0`` -- shares of 0 % or 100 %, and shares the
+weighting fixes exactly -- the effective sample size is undefined; there the interval is
+Clopper–Pearson at the cell's unweighted ``n`` (as Korn and Graubard recommend).
 
-Group differences: a design-based Wald test of equal shares across the groups of a comparison
-(domains are disjoint, so their estimates are independent): X² = Σ (p_g − p̄)² / v_g with
-p̄ the inverse-variance weighted mean, G − 1 degrees of freedom. Groups below the suppression
-threshold are left out of the test.
+**Group comparisons** (R: ``svychisq(~group + answer, design, statistic = "F")``): Rao–Scott
+second-order corrected Pearson test on the group × (answer / other answer) table of the domain
+(groups below the suppression threshold left out), F distribution with ``d₀`` and ``d₀·(n−1)``
+degrees of freedom. Tested are the comparisons the report prints: the summary category of
+each question (e.g. "Zustimmung (1–2)", "ja") by every comparison variable. Their p-values are
+adjusted for multiple testing across the edition by Benjamini–Hochberg (false discovery rate
+5 %); ``significant`` means adjusted p < 0.05.
 
 Small cells (DOMAIN.md): n < ``min_n_suppress`` → ``/`` and no value; n < ``min_n_parentheses``
 → ``()``. ``n`` is always the unweighted number of respondents in the cell's base.
@@ -29,8 +43,12 @@ from .codebook import Codebook, Item
 
 Z95 = float(stats.norm.ppf(0.975))
 ALPHA = 0.05
+LEVEL = 0.95
 TOTAL = "insgesamt"
 CSV_COLUMNS = ["item", "group", "category", "n", "share", "ci_low", "ci_high", "flag"]
+ZERO_VARIANCE = 1e-14  # v(p) below this (proportion², i.e. SE < 1e-5 points): effective n undefined
+KORN_GRAUBARD = "Korn-Graubard"
+CLOPPER_PEARSON = "Clopper-Pearson"
 
 
 @dataclass(frozen=True)
@@ -46,63 +64,179 @@ class Thresholds:
         return ""
 
 
-def weighted_share(y, w) -> tuple[float, float, int]:
-    """(share in %, standard error in % points, n) of a 0/1 variable; NaN in ``y`` is skipped."""
-    y = np.asarray(y, dtype="float64")
-    w = np.asarray(w, dtype="float64")
-    ok = ~np.isnan(y)
-    y, w = y[ok], w[ok]
-    n = len(y)
-    if n == 0:
-        return float("nan"), float("nan"), 0
-    sw = w.sum()
-    p = float((w * y).sum() / sw)
-    var = ((w * (y - p)) ** 2).sum() / sw**2 * (n / (n - 1)) if n > 1 else float("nan")
-    return p * 100, float(np.sqrt(var)) * 100, n
+@dataclass
+class Design:
+    """The sample as the estimators see it: weight and weighting pattern per respondent.
 
-
-def _cell_stats(ind: np.ndarray, w: np.ndarray, groups: np.ndarray, n_groups: int) -> dict:
-    """Per group g and indicator column k: n_g, p_gk, se_gk (linearised), for 0/1 indicators.
-
-    ``ind``: (n × K) 0/1 matrix of valid respondents; ``groups``: group code per respondent.
-    Linear in n: only sums per group are needed (y² = y for indicators).
+    ``x`` (patterns × calibration variables) is ``None`` for weights that were not calibrated
+    (unweighted results, or weights given from outside): then they are treated as fixed.
     """
-    n_g = np.bincount(groups, minlength=n_groups).astype("float64")
-    sw = np.bincount(groups, weights=w, minlength=n_groups)
-    sw2 = np.bincount(groups, weights=w * w, minlength=n_groups)
-    K = ind.shape[1]
-    swy = np.zeros((n_groups, K))
-    sw2y = np.zeros((n_groups, K))
-    for k in range(K):
-        yk = ind[:, k]
-        swy[:, k] = np.bincount(groups, weights=w * yk, minlength=n_groups)
-        sw2y[:, k] = np.bincount(groups, weights=w * w * yk, minlength=n_groups)
+
+    codes: np.ndarray  # pattern per respondent
+    w: np.ndarray  # weight per pattern
+    x: np.ndarray | None  # calibration variables per pattern
+
+    @classmethod
+    def fixed(cls, weights) -> "Design":
+        w = np.asarray(weights, dtype="float64")
+        uniq, codes = np.unique(w, return_inverse=True)
+        return cls(codes=codes.reshape(-1).astype(np.int64), w=uniq, x=None)
+
+    @classmethod
+    def calibrated(cls, weights, codes, x) -> "Design":
+        w_all = np.asarray(weights, dtype="float64")
+        codes = np.asarray(codes, dtype=np.int64)
+        w = np.zeros(int(codes.max()) + 1 if len(codes) else 0)
+        w[codes] = w_all
+        return cls(codes=codes, w=w, x=np.asarray(x, dtype="float64"))
+
+    @property
+    def n(self) -> int:
+        return len(self.codes)
+
+    @property
+    def n_patterns(self) -> int:
+        return len(self.w)
+
+    def __post_init__(self):
+        self._n_c = np.bincount(self.codes, minlength=self.n_patterns).astype("float64")
+        if self.x is not None:
+            self._minv = np.linalg.pinv(self.x.T @ (self.x * self._n_c[:, None]))
+
+
+def _sum_e(design: Design, S: np.ndarray, W) -> tuple[np.ndarray, np.ndarray]:
+    """For residual sums ``S`` (patterns × …) of a calibrated design: the fitted values ``f``
+    (same shape) and ``Σ_i e_i`` per column (``W``: domain weight total, broadcastable)."""
+    x = design.x
+    shp = S.shape
+    S2 = S.reshape(shp[0], -1)
+    f = (x @ (design._minv @ (x.T @ S2))).reshape(shp)
+    ww = design.w.reshape((-1,) + (1,) * (len(shp) - 1))
+    nc = design._n_c.reshape(ww.shape)
+    return f, (ww * (S - nc * f)).sum(axis=0) / W
+
+
+def cell_variance(design: Design, cnt: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shares and their linearised variances for many domains at once.
+
+    ``cnt`` (patterns × G): respondents of domain g per pattern; ``ys`` (patterns × G × K): of
+    them with indicator k. Returns ``p`` and ``v`` (G × K), proportions.
+    """
+    w = design.w[:, None]
+    W = (w * cnt).sum(axis=0)  # G
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = swy / sw[:, None]
-        ss = sw2y * (1 - 2 * p) + p * p * sw2[:, None]  # Σ w² (y − p)²
-        var = np.clip(ss, 0, None) / (sw[:, None] ** 2) * (n_g / (n_g - 1))[:, None]
-        var[n_g <= 1] = np.nan
-    return {"n": n_g.astype(int), "p": p, "se": np.sqrt(var),
-            "n_cat": np.stack([np.bincount(groups, weights=ind[:, k], minlength=n_groups)
-                               for k in range(K)], axis=1).astype(int) if K else np.zeros((n_groups, 0), int)}
+        p = (w[:, :, None] * ys).sum(axis=0) / W[:, None]
+    p0 = np.nan_to_num(p)
+    c3 = cnt[:, :, None]
+    S = ys - p0[None] * c3
+    Q = ys * (1 - 2 * p0[None]) + p0[None] ** 2 * c3
+    w2 = (design.w ** 2)[:, None, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if design.x is None:
+            n_d = cnt.sum(axis=0)[:, None]
+            v = (w2 * Q).sum(axis=0) / W[:, None] ** 2 * n_d / (n_d - 1)
+        else:
+            n = design.n
+            f, se_sum = _sum_e(design, S, W[:, None])
+            nc = design._n_c[:, None, None]
+            see = (w2 * (Q - 2 * f * S + nc * f * f)).sum(axis=0) / W[:, None] ** 2
+            v = n / (n - 1) * (see - se_sum ** 2 / n)
+    return p, np.clip(v, 0, None)
 
 
-def wald_equal_shares(p: np.ndarray, se: np.ndarray, n: np.ndarray, min_n: int) -> float:
-    """p-value of the test that all groups have the same share (see module docstring)."""
-    keep = (n >= min_n) & ~np.isnan(p)
-    if keep.sum() < 2:
+def proportions_cov(design: Design, N: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Proportions ``P`` of J mutually exclusive cells over their union and their linearised
+    covariance matrix (R: ``svymean`` of the cell indicators). ``N`` (patterns × J): counts."""
+    w = design.w
+    W = float((w[:, None] * N).sum())
+    P = (w[:, None] * N).sum(axis=0) / W
+    nD = N.sum(axis=1)
+    w2 = w ** 2
+    A = (w2[:, None] * N).sum(axis=0)
+    B = float((w2 * nD).sum())
+    Qm = np.diag(A) - np.outer(A, P) - np.outer(P, A) + B * np.outer(P, P)
+    if design.x is None:
+        n_d = float(nD.sum())
+        return P, Qm / W ** 2 * n_d / (n_d - 1)
+    S = N - nD[:, None] * P[None, :]
+    f, e_sum = _sum_e(design, S, W)
+    cross = S.T @ (w2[:, None] * f)
+    ee = (Qm - cross - cross.T + f.T @ ((w2 * design._n_c)[:, None] * f)) / W ** 2
+    n = design.n
+    return P, n / (n - 1) * (ee - n * np.outer(e_sum / n, e_sum / n))
+
+
+def rao_scott(design: Design, N: np.ndarray, n_rows: int) -> float:
+    """p-value of the Rao–Scott second-order corrected Pearson test (R: ``svychisq(…,
+    statistic = "F")``) for the table of ``n_rows`` rows and J / n_rows columns whose cell
+    counts per pattern are ``N`` (patterns × J, rows varying fastest)."""
+    nr = n_rows
+    nc = N.shape[1] // nr
+    if nr < 2 or nc < 2:
         return float("nan")
-    p, se, n = p[keep], se[keep], n[keep]
-    v = se**2
-    pbar0 = np.average(p, weights=n)
-    # a group with share 0 or 1 has linearised variance 0: use the binomial variance at the mean
-    v = np.where(v > 0, v, pbar0 * (1 - pbar0) / n)
-    if np.all(v == 0):
+    P, V = proportions_cov(design, N)
+    tab = P.reshape(nc, nr).T  # rows × columns
+    rs, cs = tab.sum(axis=1), tab.sum(axis=0)
+    if (rs <= 0).any() or (cs <= 0).any():
         return float("nan")
-    wts = 1 / v
-    pbar = (wts * p).sum() / wts.sum()
-    x2 = float((wts * (p - pbar) ** 2).sum())
-    return float(stats.chi2.sf(x2, df=len(p) - 1))
+    n = design.n
+    expected = np.outer(rs, cs)
+    x2 = float(n * ((tab - expected) ** 2 / expected).sum())
+    rows = np.tile(np.arange(nr), nc)
+    cols = np.repeat(np.arange(nc), nr)
+    r_d = (rows[:, None] == np.arange(1, nr)[None, :]).astype(float)
+    c_d = (cols[:, None] == np.arange(1, nc)[None, :]).astype(float)
+    X1 = np.hstack([np.ones((nr * nc, 1)), r_d, c_d])
+    inter = np.hstack([r_d[:, [i]] * c_d[:, [j]] for j in range(nc - 1) for i in range(nr - 1)])
+    C = inter - X1 @ np.linalg.lstsq(X1, inter, rcond=None)[0]
+    iD = np.diag(np.where(P == 0, 0.0, 1 / np.where(P == 0, 1, P)))
+    denom = C.T @ (iD / n) @ C
+    numr = C.T @ iD @ V @ iD @ C
+    try:
+        delta = np.linalg.solve(denom, numr)
+    except np.linalg.LinAlgError:
+        return float("nan")
+    tr = float(np.trace(delta))
+    tr2 = float(np.trace(delta @ delta))
+    if not (tr > 0 and tr2 > 0):
+        return float("nan")
+    d0 = tr ** 2 / tr2
+    return float(stats.f.sf(x2 / tr, d0, d0 * (n - 1)))
+
+
+def intervals(p: np.ndarray, v: np.ndarray, n_dom: np.ndarray, n_total: int, calibrated: bool):
+    """95 % limits (proportions) and the method per cell: Korn–Graubard with the effective
+    sample size; Clopper–Pearson at the unweighted n where v = 0 (see module docstring)."""
+    p = np.asarray(p, dtype="float64")
+    v = np.asarray(v, dtype="float64")
+    n_dom = np.broadcast_to(np.asarray(n_dom, dtype="float64"), p.shape)
+    alpha = 1 - LEVEL
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n_eff = p * (1 - p) / v
+        if calibrated:
+            n_eff = n_eff * (stats.t.ppf(alpha / 2, n_total - 1) / stats.t.ppf(alpha / 2, n_dom - 1)) ** 2
+    cp = (v < ZERO_VARIANCE) | (p <= 0) | (p >= 1) | ~np.isfinite(n_eff)
+    n_eff = np.where(cp, n_dom, n_eff)
+    a = n_eff * p
+    b = n_eff * (1 - p)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo = np.where(a > 0, stats.beta.ppf(alpha / 2, np.where(a > 0, a, 1), b + 1), 0.0)
+        hi = np.where(b > 0, stats.beta.ppf(1 - alpha / 2, a + 1, np.where(b > 0, b, 1)), 1.0)
+    bad = np.isnan(p) | (n_dom < 1) | (~cp & np.isnan(v))
+    lo = np.where(bad, np.nan, lo)
+    hi = np.where(bad, np.nan, hi)
+    method = np.where(cp, CLOPPER_PEARSON, KORN_GRAUBARD)
+    return lo, hi, method
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values (NaN stays NaN), via scipy."""
+    p = np.asarray(p, dtype="float64")
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        out[ok] = stats.false_discovery_control(p[ok], method="bh")
+    return out
 
 
 def _item_indicators(df: pd.DataFrame, codebook: Codebook, item: Item):
@@ -156,15 +290,29 @@ def group_columns(df: pd.DataFrame, codebook: Codebook) -> list[tuple[str, str, 
     return out
 
 
+def headline_category(codebook: Codebook, item: Item) -> str | None:
+    """The answer the report compares between groups: the scale's summary category
+    (e.g. "Zustimmung (1–2)", "ja"); ``None`` for questions without one."""
+    summ = codebook.summary(item)
+    return summ.label if summ is not None and item.type != "multiple" else None
+
+
 def estimate_all(df: pd.DataFrame, codebook: Codebook, weights: pd.Series | None,
-                 thresholds: Thresholds = Thresholds()) -> pd.DataFrame:
+                 thresholds: Thresholds = Thresholds(), design: Design | None = None) -> pd.DataFrame:
     """All published estimates: items × (insgesamt + comparison groups) × categories.
 
-    Columns: ``item, item_text, block, type, group_var, group, group_value, category, kind,
-    n, share, ci_low, ci_high, se, flag, p_value, significant`` (shares in %; suppressed cells
-    have empty share and CI).
+    ``design``: the calibrated design from the weighting (see :class:`Design`); without it the
+    weights are treated as fixed. Columns: ``item, item_text, block, type, group_var, group,
+    group_value, category, kind, n, share, ci_low, ci_high, se, interval, flag, p_value,
+    p_adjusted, significant`` (shares in %; suppressed cells have empty share and CI;
+    ``p_value`` Rao–Scott, ``p_adjusted`` Benjamini–Hochberg across the edition, both only on
+    the rows of the tested comparisons).
     """
     w_all = (weights if weights is not None else pd.Series(1.0, index=df.index)).to_numpy("float64")
+    if design is None:
+        design = Design.fixed(w_all)
+    calibrated = design.x is not None
+    P = design.n_patterns
     groupings = [("insgesamt", TOTAL, pd.Series(TOTAL, index=df.index), [TOTAL])]
     groupings += group_columns(df, codebook)
     items = [it for it in codebook.items if it.type in ("likert", "frequency", "yesno", "multiple")]
@@ -174,40 +322,62 @@ def estimate_all(df: pd.DataFrame, codebook: Codebook, weights: pd.Series | None
     for item in items:
         valid, ind, cats, kinds = _item_indicators(df, codebook, item)
         vmask = valid.to_numpy()
-        w = w_all[vmask]
+        pat = design.codes[vmask]
+        head = headline_category(codebook, item)
         for var, label, gvals, order in groupings:
             if item.type == "sociodemographic" and (var != "insgesamt" or item.name in comp_vars):
                 if var != "insgesamt":
                     continue
+            G = len(order)
             g = pd.Categorical(gvals[valid], categories=order).codes
             keep = g >= 0
-            st = _cell_stats(ind[keep], w[keep], g[keep].astype(np.int64), len(order))
-            pvals = [wald_equal_shares(st["p"][:, k], st["se"][:, k], st["n"], thresholds.suppress)
-                     if var != "insgesamt" else float("nan") for k in range(len(cats))]
+            key = pat[keep] * G + g[keep].astype(np.int64)
+            cnt = np.bincount(key, minlength=P * G).reshape(P, G).astype("float64")
+            K = len(cats)
+            ys = np.zeros((P, G, K))
+            for k in range(K):
+                ys[:, :, k] = np.bincount(key, weights=ind[keep, k], minlength=P * G).reshape(P, G)
+            n_g = cnt.sum(axis=0)
+            n_cat = ys.sum(axis=0)
+            pr, v = cell_variance(design, cnt, ys)
+            lo, hi, how = intervals(pr, v, n_g[:, None], design.n, calibrated)
+            pvals = [float("nan")] * K
+            if var != "insgesamt" and head is not None and head in cats:
+                k = cats.index(head)
+                ok = n_g >= thresholds.suppress
+                if ok.sum() >= 2:
+                    yes = ys[:, ok, k]
+                    no = cnt[:, ok] - yes
+                    pvals[k] = rao_scott(design, np.hstack([yes, no]), int(ok.sum()))
             for gi, gv in enumerate(order):
-                n = int(st["n"][gi])
+                n = int(n_g[gi])
                 flag = thresholds.flag(n)
+                sup = flag == "/" or n == 0
                 for k, cat in enumerate(cats):
-                    p = float(st["p"][gi, k]) * 100 if n else float("nan")
-                    se = float(st["se"][gi, k]) * 100 if n > 1 else float("nan")
-                    lo = max(0.0, p - Z95 * se) if not np.isnan(se) else float("nan")
-                    hi = min(100.0, p + Z95 * se) if not np.isnan(se) else float("nan")
-                    sup = flag == "/"
+                    pct = float(pr[gi, k]) * 100
                     records.append({
                         "item": item.name, "item_text": item.text, "block": item.block, "type": item.type,
                         "group_var": var,
                         "group": TOTAL if var == "insgesamt" else f"{label}: {gv}",
                         "group_value": gv, "category": cat, "kind": kinds[k], "n": n,
-                        "share": np.nan if sup else p,
-                        "ci_low": np.nan if sup else lo,
-                        "ci_high": np.nan if sup else hi,
-                        "se": np.nan if sup else se,
+                        "n_category": int(round(n_cat[gi, k])),
+                        "share": np.nan if sup else pct,
+                        "ci_low": np.nan if sup else float(lo[gi, k]) * 100,
+                        "ci_high": np.nan if sup else float(hi[gi, k]) * 100,
+                        "se": np.nan if sup else float(np.sqrt(v[gi, k])) * 100,
+                        "interval": "" if sup else str(how[gi, k]),
                         "flag": flag,
                         "p_value": pvals[k],
-                        "significant": bool(pvals[k] < ALPHA) if not np.isnan(pvals[k]) else False,
                     })
     out = pd.DataFrame.from_records(records)
     out["n"] = out["n"].astype("int64")
+    out["n_category"] = out["n_category"].astype("int64")
+    tests = out[out["p_value"].notna()].drop_duplicates(["item", "group_var", "category"])
+    adj = pd.Series(benjamini_hochberg(tests["p_value"].to_numpy()),
+                    index=pd.MultiIndex.from_frame(tests[["item", "group_var", "category"]]))
+    keys = pd.MultiIndex.from_frame(out[["item", "group_var", "category"]])
+    out["p_adjusted"] = adj.reindex(keys).to_numpy() if len(adj) else np.nan
+    out["significant"] = (out["p_adjusted"] < ALPHA).fillna(False).astype(bool)
     return out
 
 
