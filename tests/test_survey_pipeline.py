@@ -117,6 +117,37 @@ def test_demo_relations_are_plausible(built):
     assert sel["significant"].all() and sel["p_value"].iloc[0] < 0.001
 
 
+def test_every_respondent_weighted_and_no_zero_width_interval(built):
+    w = built.diag["weighting"]
+    assert w["n_weighted"] == w["n"] == 2500 and w["n_fractional"] > 0 and w["n_trimmed"] == 0
+    resp = pd.read_parquet(built.dir / "proc" / "survey" / "respondents.parquet")
+    other = resp["geschlecht_register"].isna()  # "divers" or no answer
+    assert other.sum() == w["n_fractional"] and (resp.loc[other, "gewicht"] != 1).all()
+    assert resp["gewicht"].mean() == pytest.approx(1.0)
+    # published CSV: every shown share has an interval of positive width that contains it
+    df = pd.read_csv(built.csv, dtype={"flag": str}, keep_default_na=False)
+    shown = df[df["flag"] != "/"]
+    assert len(shown) > 2000
+    lo, hi, share = (pd.to_numeric(shown[c]) for c in ("ci_low", "ci_high", "share"))
+    assert (hi > lo).all() and (lo <= share).all() and (share <= hi).all()
+    zero = shown[pd.to_numeric(shown["share"]) == 0]
+    exact = 100 * (1 - 0.025 ** (1 / zero["n"].astype(float)))  # Clopper–Pearson upper limit for 0 of n
+    assert len(zero) and (pd.to_numeric(zero["ci_high"]) - exact.round(1)).abs().max() < 0.051
+
+
+def test_significance_is_rao_scott_with_benjamini_hochberg(built):
+    est = built.res.estimates
+    tests = est[est["p_value"].notna()].drop_duplicates(["item", "group_var", "category"])
+    assert len(tests) >= 100 and (tests["p_adjusted"] >= tests["p_value"] - 1e-15).all()
+    sig = est[est["significant"]]
+    assert len(sig) and (sig["p_adjusted"] < 0.05).all() and (sig["p_value"] < 0.05).all()
+    # the correction removes some nominally significant differences, never adds one
+    assert tests["significant"].sum() < (tests["p_value"] < 0.05).sum()
+    # tested are exactly the printed comparisons: summary category (or "ja") by each group variable
+    assert set(tests["kind"]) <= {"summary", "category"}
+    assert set(tests["group_var"]) == {"einwanderungsgeschichte", "bezirk", "altersgruppe", "geschlecht"}
+
+
 def _published_cells_ok(est: pd.DataFrame, th) -> None:
     small = est["n"] < th.suppress
     assert est.loc[small, ["share", "ci_low", "ci_high"]].isna().all().all()

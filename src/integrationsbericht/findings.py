@@ -556,7 +556,8 @@ def survey_group_differences(estimates: pd.DataFrame | None, rules: Rules) -> li
         text = (
             f"Befragung – „{hi['item_text']}“ ({cat}): {display_value(hi['share'], hi['flag'])} "
             f"{_group_phrase(hi['group_value'])}, aber {display_value(lo['share'], lo['flag'])} "
-            f"{_group_phrase(lo['group_value'])}; der Unterschied ist statistisch signifikant."
+            f"{_group_phrase(lo['group_value'])}; der Unterschied ist statistisch signifikant, auch "
+            "nach Korrektur für die Zahl der Vergleiche."
         )
         out.append(Finding(
             rule="survey_groups", topic=chapter or "befragung", text=text,

@@ -109,8 +109,8 @@ def comparison_table(ch, res, items: list[str], ident: str, caption: str,
         rec = {"Frage": it.text, "Antwort": category, "insgesamt": text.share(tot)}
         for _, r in grp.iterrows():
             rec[str(r["group_value"])] = text.share(r)
-        p = grp["p_value"].iloc[0] if len(grp) else float("nan")
-        rec["Unterschied"] = ("signifikant (" + text.p_value(p) + ")") if p < 0.05 else (
+        p = text.test_p(grp) if len(grp) else float("nan")
+        rec["Unterschied"] = ("signifikant (" + text.p_value(p) + ")") if len(grp) and text.is_significant(grp) else (
             "nicht signifikant" if p == p else "–")
         rec["n"] = int(tot["n"])
         recs.append(rec)

@@ -52,17 +52,33 @@ def p_value(p: float) -> str:
     return f"p = {fmt.number(p, 3)}"
 
 
+def test_p(rows: pd.DataFrame) -> float:
+    """The p-value printed for a comparison: Rao–Scott, corrected for multiple testing."""
+    col = "p_adjusted" if "p_adjusted" in rows else "p_value"
+    vals = rows[col].dropna()
+    return float(vals.iloc[0]) if len(vals) else float("nan")
+
+
+def is_significant(rows: pd.DataFrame) -> bool:
+    if "significant" in rows:
+        return bool(rows["significant"].fillna(False).astype(bool).any())
+    p = test_p(rows)
+    return not _nan(p) and p < 0.05
+
+
 def difference_note(rows: pd.DataFrame, what: str) -> str:
     """One sentence on whether the groups in ``rows`` (one comparison, one category) differ."""
     rows = rows[rows["flag"] != "/"]
     if len(rows) < 2:
         return f"Für {what} sind zu wenige Gruppen ausreichend besetzt, um sie zu vergleichen."
-    p = float(rows["p_value"].iloc[0])
+    p = test_p(rows)
     hi = rows.loc[rows["share"].idxmax()]
     lo = rows.loc[rows["share"].idxmin()]
     span = (f"von {share(lo)} ({lo['group_value']}) bis {share(hi)} ({hi['group_value']})")
-    if not _nan(p) and p < 0.05:
-        return (f"Bei {what} unterscheiden sich die Gruppen statistisch signifikant ({p_value(p)}): "
-                f"die Anteile reichen {span}.")
+    if _nan(p):
+        return f"Bei {what} reichen die Anteile {span} (ohne Signifikanztest)."
+    if is_significant(rows):
+        return (f"Bei {what} unterscheiden sich die Gruppen statistisch signifikant ({p_value(p)}, "
+                f"korrigiert für die Zahl der Vergleiche): die Anteile reichen {span}.")
     return (f"Bei {what} sind die Unterschiede zwischen den Gruppen nicht statistisch signifikant "
-            f"({p_value(p)}; Anteile {span}).")
+            f"({p_value(p)}, korrigiert für die Zahl der Vergleiche; Anteile {span}).")
