@@ -319,6 +319,8 @@ def estimate_all(df: pd.DataFrame, codebook: Codebook, weights: pd.Series | None
     items += [it for it in codebook.items if it.type == "sociodemographic"]
     comp_vars = {c.variable for c in codebook.comparisons}
     records = []
+    gcodes = {var: np.asarray(pd.Categorical(gvals, categories=order).codes, dtype=np.int64)
+              for var, _label, gvals, order in groupings}
     for item in items:
         valid, ind, cats, kinds = _item_indicators(df, codebook, item)
         vmask = valid.to_numpy()
@@ -329,7 +331,7 @@ def estimate_all(df: pd.DataFrame, codebook: Codebook, weights: pd.Series | None
                 if var != "insgesamt":
                     continue
             G = len(order)
-            g = pd.Categorical(gvals[valid], categories=order).codes
+            g = gcodes[var][vmask]
             keep = g >= 0
             key = pat[keep] * G + g[keep].astype(np.int64)
             cnt = np.bincount(key, minlength=P * G).reshape(P, G).astype("float64")
