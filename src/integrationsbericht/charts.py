@@ -157,6 +157,23 @@ def break_footnote(rows: pd.DataFrame) -> str:
 # ----------------------------------------------------------------------------- charts
 
 
+MIN_SERIES_POINTS = 3  # a line needs three comparable years to show a development
+
+
+def comparable_points(rows: pd.DataFrame) -> int:
+    """Most years with values in one stretch without a series break (a ``break`` row starts a
+    new stretch): two points across the Zensus 2011 break are not a time series."""
+    years = sorted(set(rows["year"]))
+    if "break" not in rows:
+        return len(years)
+    starts = set(rows.loc[rows["break"].fillna(False).astype(bool), "year"])
+    best = run = 0
+    for y in years:
+        run = 1 if y in starts else run + 1
+        best = max(best, run)
+    return best
+
+
 def timeseries(
     df: pd.DataFrame,
     indicator: str,
@@ -170,7 +187,7 @@ def timeseries(
     rows = df[(df["indicator"] == indicator) & (df["group"] == group) & df["value"].notna()]
     regs = regions_ordered(regions[regions["role"].isin(roles)])
     rows = rows[rows["ags"].isin(regs["ags"])]
-    if rows.empty or rows["year"].nunique() < 2:
+    if rows.empty or comparable_points(rows) < MIN_SERIES_POINTS:
         return None
     unit = rows["unit"].iloc[0]
     decimals = int(rows["decimals"].iloc[0]) if "decimals" in rows else 1
@@ -233,7 +250,7 @@ def group_timeseries(
 ) -> Chart | None:
     """Lines over time for several groups (e.g. Deutsche vs. Ausländer*innen) in one region."""
     rows = df[(df["indicator"] == indicator) & (df["ags"] == ags) & df["group"].isin(groups) & df["value"].notna()]
-    if rows.empty or rows["year"].nunique() < 2:
+    if rows.empty or comparable_points(rows) < MIN_SERIES_POINTS:
         return None
     unit = rows["unit"].iloc[0]
     decimals = int(rows["decimals"].iloc[0])
@@ -489,7 +506,7 @@ def describe(df: pd.DataFrame, ind, ed, group: str = "insgesamt", group_labels: 
     who = "" if group == "insgesamt" else f" ({(group_labels or {}).get(group, group)})"
     text = [f"**{ind.title}{who}:** In {city} lag der Wert {_period_text(row['period'])} bei {fmt_value(row['value'], unit, dec)}."]
     if year < ed.year:
-        text.append(f"Neuere Angaben bis {ed.year} enthalten die verwendeten Daten nicht.")
+        text.append("Neuere Werte liegen nicht vor.")
     comps = []
     for role in ("regierungsbezirk", "land", "bund"):
         reg = ed.regions[ed.regions["role"] == role]
@@ -505,11 +522,8 @@ def describe(df: pd.DataFrame, ind, ed, group: str = "insgesamt", group_labels: 
         c = row[f"change_{k}y"]
         if not pd.isna(c):
             changes.append(f"gegenüber {year - k} {fmt_change(c, unit, dec)}")
-    n_years = df[(df["indicator"] == ind.id) & (df["ags"] == ed.ags) & (df["group"] == group) & df["value"].notna()]["year"].nunique()
     if changes:
         text.append("Veränderung " + ", ".join(changes) + ("" if changes[-1].endswith(".") else "."))
-    elif n_years > 1:
-        text.append(f"Für die Vorjahre {year - 1}, {year - 5} und {year - 10} liegen keine vergleichbaren Werte vor; eine Veränderung wird deshalb nicht angegeben.")
     if row["break"]:
         text.append(f"Hinweis: {str(row['note']).rstrip('.')}.")
     return " ".join(text)
@@ -550,14 +564,11 @@ def section(ch, ed, df: pd.DataFrame, catalogue, indicator: str, *, heading_leve
     ind = catalogue.get(indicator)
     glabels = {g: catalogue.group_label(ind, g) for g in ind.groups}
     h = "#" * heading_level
-    # stable anchor for links from the findings ("Befunde") to this section
-    ch.md(f"{h} {ind.title} {{#ind-{indicator.replace('_', '-')}}}")
     rows = df[df["indicator"] == indicator]
     if rows[(rows["ags"] == ed.ags) & rows["value"].notna()].empty:
-        ch.md(not_available(ed.city, ind.title) + f" (Definition: {ind.definition})")
-        for lim in ind.limitations:
-            ch.md(lim)
-        return
+        return  # no section without data; the indicator annex says what is missing
+    # stable anchor for links from the findings ("Befunde") to this section
+    ch.md(f"{h} {ind.title} {{#ind-{indicator.replace('_', '-')}}}")
     ch.md(f"*Definition:* {ind.definition}")
     if ind.relevance:  # Definition – Bedeutung – Befund – Hinweise
         ch.md(f"*Bedeutung:* {ind.relevance}")
@@ -570,8 +581,6 @@ def section(ch, ed, df: pd.DataFrame, catalogue, indicator: str, *, heading_leve
         t = describe_gap(df, ind, ed, gap_group, a_label, b_label)
         if t:
             ch.md(t)
-        else:
-            ch.md(f"Einen Vergleich zwischen {glabels.get(gap.group)} und {glabels.get(gap.reference)} erlauben die verwendeten Daten für {ed.city} nicht.")
     ident = indicator.replace("_", "-")
     src = "Statistische Ämter des Bundes und der Länder (" + ", ".join(ind.tables()) + "), eigene Berechnungen."
     is_count = ind.unit == "Anzahl"
