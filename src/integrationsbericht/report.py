@@ -22,7 +22,8 @@ from .figures import setup_style
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # The gender star ("Bielefelder*innen") is literal text, never Markdown emphasis.
-_GENDER_STAR_RE = re.compile(r"(?<=\w)(?<!\\)\*(?=(?:innen|in|e|en|r)\b)")
+# also inside compounds: "Migrant*innenorganisationen", "Bürger*innenbeteiligung"
+_GENDER_STAR_RE = re.compile(r"(?<=\w)(?<!\\)\*(?=innen|(?:in|e|en|r)\b)")
 
 
 def escape_gender_star(text: str) -> str:

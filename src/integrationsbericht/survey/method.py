@@ -192,8 +192,8 @@ def open_text(res) -> str:
     oc = res.open_counts
     answers = oc.groupby("item")["answers"].first() if not oc.empty else pd.Series(dtype=int)
     return (
-        "Offene Antworten wurden mit einem editierbaren Codierschema (config/offene_antworten.yml: "
-        "Kategorie → Suchmuster) Kategorien und Orten zugeordnet; eine Antwort kann mehreren Kategorien "
+        "Offene Antworten wurden mit einem Codierschema, das für jede Kategorie Suchbegriffe "
+        "festlegt, Kategorien und Orten zugeordnet; eine Antwort kann mehreren Kategorien "
         f"angehören. Insgesamt lagen {fmt.number(int(answers.sum()) if len(answers) else 0)} offene Antworten vor. "
         "Zitate sind kurz, automatisch ausgewählt und vor der Veröffentlichung anonymisiert: Namen nach "
         "Anreden oder Vorstellungen, E-Mail-Adressen, Telefonnummern und Straßenadressen werden entfernt; "
@@ -208,6 +208,6 @@ def codebook_table(res) -> pd.DataFrame:
     for it in cb.items:
         if it.type == "id":
             continue
-        rows.append({"Block": it.block, "Thema": cb.blocks.get(it.block, ""), "Variable": it.name,
+        rows.append({"Block": it.block, "Thema": cb.blocks.get(it.block, ""), "Kennung in den Downloads": it.name,
                      "Frage": it.text, "Art": TYPE_NAMES.get(it.type, it.type)})
     return pd.DataFrame(rows)
