@@ -517,13 +517,16 @@ def describe(df: pd.DataFrame, ind, ed, group: str = "insgesamt", group_labels: 
             comps.append(f"{region_label(reg['name'].iloc[0], role)} {fmt_value(v['value'], unit, dec)}")
     if comps:
         text.append("Zum Vergleich: " + ", ".join(comps) + ".")
+    from . import german as de
+
     changes = []
     for k in (1, 5, 10):
         c = row[f"change_{k}y"]
         if not pd.isna(c):
-            changes.append(f"gegenüber {year - k} {fmt_change(c, unit, dec)}")
-    if changes:
-        text.append("Veränderung " + ", ".join(changes) + ("" if changes[-1].endswith(".") else "."))
+            changes.append(f"gegenüber {year - k} {de.change(c, unit, dec)}")
+    if changes:  # plain German: "Gegenüber 2020 ist er um 5.019 gestiegen, gegenüber …"
+        text.append(f"{de.capitalize(changes[0].split(' ', 2)[0])} {changes[0].split(' ', 2)[1]} ist er "
+                    + changes[0].split(" ", 2)[2] + "".join(f", {c}" for c in changes[1:]) + ".")
     if row["break"]:
         text.append(f"Hinweis: {str(row['note']).rstrip('.')}.")
     return " ".join(text)
