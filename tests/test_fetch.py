@@ -494,3 +494,28 @@ def test_fetch_without_login_keeps_the_full_series_from_an_earlier_login(cassett
     assert (gdir / "12411-01-01-4.zip").read_bytes() == zipped  # the full series stays
     assert (gdir / "12411-01-01-4_00.csv").read_bytes() == population.read_bytes()
     assert sorted(r["datei"] for r in manifest(tmp_path)) == ["12411-01-01-4.zip", "12411-01-01-4_00.csv"]
+
+
+def test_fetch_in_a_project_uses_the_packaged_catalogue(cassettes, tmp_path, monkeypatch, capsys):
+    """A city's project without its own catalogue: the packaged one names the tables."""
+    from integrationsbericht.fetch.run import plan_tables
+    from integrationsbericht.config import EditionConfig
+    from integrationsbericht.indicators import load_catalogue
+    from integrationsbericht.project import DEFAULTS
+
+    proj = tmp_path / "projekt"
+    (proj / "config").mkdir(parents=True)
+    (proj / "config" / "edition.yml").write_text('ags: "05711"\nyear: 2024\ndata_dir: daten\n', encoding="utf-8")
+    planned = plan_tables(load_catalogue(DEFAULTS / "config" / "indikatoren.yml"), EditionConfig(year=2024))[0]
+    with_token(monkeypatch)
+    with Replay(cassettes, token=TOKEN) as server:
+        monkeypatch.setenv("IB_REGIONALSTATISTIK_URL", server.url("regionalstatistik"))
+        monkeypatch.setenv("IB_GENESIS_URL", server.url("genesis-online"))
+        monkeypatch.chdir(proj)
+        rc, out = run(proj / "config" / "edition.yml", capsys)
+    assert f"{len(planned)} Tabellen" in out
+    asked = sorted(r.params["name"] for r in server.received if r.method == "metadata/table")
+    assert asked == sorted(planned)
+    # only the population table is among the recordings; the others are reported as unknown
+    assert (proj / "daten" / "genesis" / "12411-01-01-4.zip").is_file()
+    assert rc == 1 and "gibt es in der Datenbank" in out

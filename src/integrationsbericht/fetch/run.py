@@ -138,7 +138,8 @@ def fetch(
     from ..indicators import load_catalogue
 
     log = log or (lambda _m: None)
-    root, config_path = _project(config_path, project)
+    proj, config_path = _project(config_path, project)
+    root = proj.root
     cfg = _edition_config(config_path, ags, year)
     ddir = Path(data_dir).resolve() if data_dir is not None else resolve_path(cfg.data_dir, root).resolve()
     if cfg.demo or (ddir / DEMO_MARKER).exists():
@@ -160,7 +161,7 @@ def fetch(
             raise ConfigError("--max-wait muss größer als 0 sein.")
         fcfg = fcfg.model_copy(update={"max_wait": float(max_wait)})
 
-    catalogue = load_catalogue(resolve_path(cfg.indicators, root))
+    catalogue = load_catalogue(proj.resolve(cfg.indicators))
     plan, skipped = plan_tables(catalogue, cfg)
     gdir = ddir / "genesis"
     gdir.mkdir(parents=True, exist_ok=True)
@@ -382,11 +383,11 @@ def _redact_error(err: ReportError, secrets: list[str]) -> None:
     err.args = (str(err),)
 
 
-def _project(config_path, project) -> tuple[Path, Path]:
+def _project(config_path, project):
     from ..project import Project
 
     proj = Project.locate(project, config_path)
-    return proj.root, Path(config_path).resolve() if config_path else proj.config_file
+    return proj, Path(config_path).resolve() if config_path else proj.config_file
 
 
 def _edition_config(config_path: Path, ags: str | None, year: int | None) -> EditionConfig:
