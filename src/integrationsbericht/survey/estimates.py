@@ -340,7 +340,6 @@ def estimate_all(df: pd.DataFrame, codebook: Codebook, weights: pd.Series | None
             for k in range(K):
                 ys[:, :, k] = np.bincount(key, weights=ind[keep, k], minlength=P * G).reshape(P, G)
             n_g = cnt.sum(axis=0)
-            n_cat = ys.sum(axis=0)
             pr, v = cell_variance(design, cnt, ys)
             lo, hi, how = intervals(pr, v, n_g[:, None], design.n, calibrated)
             pvals = [float("nan")] * K
@@ -362,7 +361,6 @@ def estimate_all(df: pd.DataFrame, codebook: Codebook, weights: pd.Series | None
                         "group_var": var,
                         "group": TOTAL if var == "insgesamt" else f"{label}: {gv}",
                         "group_value": gv, "category": cat, "kind": kinds[k], "n": n,
-                        "n_category": int(round(n_cat[gi, k])),
                         "share": np.nan if sup else pct,
                         "ci_low": np.nan if sup else float(lo[gi, k]) * 100,
                         "ci_high": np.nan if sup else float(hi[gi, k]) * 100,
@@ -373,7 +371,6 @@ def estimate_all(df: pd.DataFrame, codebook: Codebook, weights: pd.Series | None
                     })
     out = pd.DataFrame.from_records(records)
     out["n"] = out["n"].astype("int64")
-    out["n_category"] = out["n_category"].astype("int64")
     tests = out[out["p_value"].notna()].drop_duplicates(["item", "group_var", "category"])
     adj = pd.Series(benjamini_hochberg(tests["p_value"].to_numpy()),
                     index=pd.MultiIndex.from_frame(tests[["item", "group_var", "category"]]))
