@@ -90,3 +90,81 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["Markdown", "md", "html", "typst", "csv_cell", "neutralise_formulas", "clean"]
+
+
+# -- Markdown the analysts write ----------------------------------------------------------------
+# Chapter texts and recommendations are Markdown by design, but never raw HTML or Typst, never a
+# Quarto shortcode other than {{< meta … >}}, and links only to https: and mailto: (or within
+# the report: a relative path or #anchor).
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+_RAW_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?=[\s/>]|$)|<!(?!--)|<\?")
+_RAW_ATTR = re.compile(r"\{\s*=\s*[A-Za-z]+")  # `…`{=html}, ```{=typst}
+_SHORTCODE = re.compile(r"\{\{[<%]\s*(?!meta\s)([^\s>%}]*)")
+_META = re.compile(r"\{\{<\s*meta\s+[\w.-]+\s*>\}\}")
+_LINK_TARGETS = (
+    re.compile(r"\]\(\s*<?\s*([^)\s>]*)"),  # [text](target)
+    re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?\s*(\S+?)>?(?:\s|$)"),  # [ref]: target
+    re.compile(r"<([A-Za-z][A-Za-z0-9+.-]*:[^>\s]*)>"),  # <scheme:…>
+)
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_SAFE_SCHEMES = {"https", "mailto"}
+
+
+def check_authored(text: str, file, *, first_line: int = 1) -> None:
+    """Refuse raw HTML/Typst, shortcodes and unsafe links in analysts' Markdown.
+
+    ``first_line``: line number of ``text``'s first line in ``file`` (after a front matter).
+    HTML comments ``<!-- … -->`` are allowed (they are removed before rendering).
+    """
+    from .errors import InputError
+
+    text = re.sub(r"<!--.*?-->", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+    fence = None
+    for i, line in enumerate(text.split("\n")):
+        no = first_line + i
+        stripped = line.lstrip()
+        opener = re.match(r"(`{3,}|~{3,})(.*)", stripped)
+        if fence is None and opener:
+            if _RAW_ATTR.search(opener.group(2)):
+                raise InputError(
+                    "Roher HTML- oder Typst-Code ist in diesem Text nicht erlaubt "
+                    f"(„{stripped[:40]}“); bitte nur Markdown schreiben.",
+                    file=file, line=no,
+                )
+            fence = opener.group(1)
+            continue
+        if fence is not None:
+            if stripped.startswith(fence):
+                fence = None
+            continue
+        line = _META.sub(lambda m: " " * len(m.group(0)), line)
+        plain = _CODE_SPAN.sub(lambda m: m.group(0) if _RAW_ATTR.match(
+            line[m.end():m.end() + 8]) else "``", line)
+        if (m := _RAW_ATTR.search(plain)) or (m := _RAW_TAG.search(plain)):
+            raise InputError(
+                "Roher HTML- oder Typst-Code ist in diesem Text nicht erlaubt "
+                f"(„{plain[m.start():m.start() + 30].strip()}“); bitte nur Markdown schreiben. "
+                "Ein Zeichen „<“ als Text schreibt man „\\<“.",
+                file=file, line=no, column=m.start() + 1,
+            )
+        if m := _SHORTCODE.search(plain):
+            raise InputError(
+                f"Der Quarto-Shortcode „{m.group(0).strip()}“ ist in diesem Text nicht erlaubt "
+                "(nur {{< meta … >}}).",
+                file=file, line=no, column=m.start() + 1,
+            )
+        for pattern in _LINK_TARGETS:
+            for m in pattern.finditer(plain):
+                target = m.group(1)
+                # as pandoc reads it: entities decoded, backslash escapes and blanks dropped
+                bare = re.sub(r"[\\\s\x00-\x1f]", "", _html.unescape(target))
+                scheme = _SCHEME.match(bare)
+                if (scheme and scheme.group(1).lower() not in _SAFE_SCHEMES) or bare.startswith("//"):
+                    raise InputError(
+                        f"Der Link „{target[:60]}“ ist nicht erlaubt: Links müssen mit https: "
+                        "oder mailto: beginnen (oder auf eine Seite des Berichts zeigen).",
+                        file=file, line=no, column=m.start(1) + 1,
+                    )
+
+
+__all__ += ["check_authored"]

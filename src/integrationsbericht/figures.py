@@ -59,6 +59,8 @@ def setup_style() -> None:
             "svg.fonttype": "none",
             "axes.formatter.use_locale": False,
             "pdf.compression": 6,
+            # labels come from data files: "$x$" is text, never mathtext
+            "text.parse_math": False,
         }
     )
 

@@ -824,6 +824,10 @@ def read_recommendations(path: str | Path) -> Recommendations | None:
                 file=path, line=line, column="status",
             )
         text = text[m.end():]
+    from .escaping import check_authored
+
+    # Markdown by design, but no raw HTML/Typst and only https:/mailto: links
+    check_authored(text, path, first_line=1 + (m.group(0).count("\n") if m else 0))
     body = re.sub(r"<!--.*?-->", "", text, flags=re.S).strip()
     return Recommendations(path=path, status=status, body=shift_headings(body))
 
