@@ -231,7 +231,15 @@ def load_config(path: str | Path | None = None) -> EditionConfig:
         from .project import Project
 
         path = Project.locate().config_file
-    return load_model(Path(path), EditionConfig, "Die Konfiguration")
+    path = Path(path)
+    raw = load_yaml(path, "Die Konfiguration")
+    if not raw:  # an empty file must not silently become the default edition
+        raise ConfigError(
+            "Die Konfiguration ist leer. Erwartet werden mindestens city, ags und year, "
+            "z. B. wie in config/edition.yml.",
+            file=path, line=1,
+        )
+    return validate(EditionConfig, raw, path, "Die Konfiguration")
 
 
 def resolve(path: str | Path, base: Path | None = None) -> Path:

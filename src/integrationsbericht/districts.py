@@ -507,7 +507,9 @@ def _official_from_genesis(edition, stichtag: str) -> tuple[float, str] | None:
     if not gdir.is_dir():
         return None
     code = edition.config.comparison.population_table
-    for f in sorted(gdir.glob("*.csv")):
+    from .ingest import genesis_files
+
+    for f in genesis_files(edition.data_dir):
         with open(f, "rb") as fh:
             head = fh.readline().decode("latin-1")
         if head.split(":", 1)[-1].strip().split(";")[0].strip() != code:

@@ -139,7 +139,9 @@ def _genesis_files(data_dir: Path) -> list[Path]:
             "Im Datenordner fehlt der Unterordner 'genesis' mit den GENESIS-Exporten.",
             file=data_dir,
         )
-    files = sorted(gdir.glob("*.csv"))
+    from .ingest import genesis_files
+
+    files = genesis_files(data_dir)  # the same list the ingest reads (".CSV" too)
     if not files:
         raise InputError("Im Ordner liegen keine GENESIS-CSV-Dateien.", file=gdir)
     return files

@@ -117,6 +117,9 @@ class _Row(BaseModel):
         return int(text)
 
 
+_LINE = "\x00zeile"  # internal column: line of the record in a CSV file
+
+
 def _read_table(path: Path) -> pd.DataFrame:
     if path.suffix.lower() == ".xlsx":
         try:
@@ -133,11 +136,27 @@ def _read_table(path: Path) -> pd.DataFrame:
         sep = ";" if first.count(";") >= first.count(",") else ","
         from io import StringIO
 
-        try:
-            df = pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-        except pd.errors.ParserError as exc:
-            raise InputError(f"Die CSV-Datei lässt sich nicht lesen: {exc}", file=path) from None
-    df.columns = [str(c).strip().lower() for c in df.columns]
+        from .sources.csvfile import records
+
+        recs = list(records(StringIO(text, newline=""), delimiter=sep, path=path))
+        if not recs:
+            raise InputError("Die Tabelle ist leer; erwartet wird eine Kopfzeile.", file=path, line=1)
+        header = recs[0][1]
+        rows, lines = [], []
+        for line, cells in recs[1:]:
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) > len(header):
+                raise InputError(
+                    f"Die Zeile hat {len(cells)} Felder, die Kopfzeile aber {len(header)} "
+                    f"(Trennzeichen „{sep}“). Steht ein Trennzeichen ungeschützt im Text?",
+                    file=path, line=line,
+                )
+            rows.append(cells + [""] * (len(header) - len(cells)))
+            lines.append(line)
+        df = pd.DataFrame(rows, columns=header, dtype=str)
+        df[_LINE] = lines  # where each record starts in the file
+    df.columns = [c if c == _LINE else str(c).strip().lower() for c in df.columns]
     return df
 
 
@@ -163,7 +182,7 @@ def read_measures(path: str | Path, schema: Schema) -> pd.DataFrame:
     allowed = {_norm(s): s for s in schema.statuses}
     records = []
     for i, rec in enumerate(df.to_dict("records")):
-        line = i + 2
+        line = rec.pop(_LINE, i + 2)
         if all(not str(v).strip() for v in rec.values()):
             continue  # blank line
         try:

@@ -31,6 +31,7 @@ from .cache import sha256_file
 from .config import resolve as resolve_path
 from .edition import Edition, describe, resolve
 from .errors import BuildError, ConfigError, ReportError
+from .preflight import preflight
 from .project import DEFAULTS, Project, toc_entries
 from .publishing import OutputFolder, os_error
 
@@ -620,6 +621,7 @@ def _build(
         )
         log("Ausgabe: " + describe(ed))
         output.lock_edition(ed.processed_dir)
+        preflight(ed, proj, log)  # colours, logo, texts: before any expensive work
         from .kernels import KernelPool
 
         # Kernels warm up (start, import pandas/matplotlib) while the data are prepared.
@@ -759,7 +761,9 @@ def check(
     log(f"Kataloge: {len(catalogue.indicators)} Indikatoren, Ziele, Kennzahlen, Befunde, "
         "Codebuch und Codierschema in Ordnung.")
 
-    files = sorted((ed.data_dir / "genesis").glob("*.csv"))
+    from .ingest import genesis_files
+
+    files = genesis_files(ed.data_dir)  # the same files build reads (".CSV" too)
     tables = {}
     for f in files:
         df = read_genesis(f)
@@ -786,11 +790,20 @@ def check(
 
         revisions.read_previous(ed.path(ed.config.previous_indicators))
         log("Indikatoren der letzten Ausgabe: geprüft, in Ordnung.")
-    toc = read_toc(proj)
-    for entry in toc:
-        if not entry.source.exists():
-            raise ConfigError(f"'{entry.path}' aus _quarto.yml fehlt.", file=entry.source)
-    log(f"Inhaltsverzeichnis: {len(toc)} Einträge, alle vorhanden.")
+    preflight(ed, proj, log)
+    # The data stage of build itself, into a temporary folder: whatever build would reject
+    # before its expensive work (duplicate tables, a survey without respondents, …), check
+    # rejects too.
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="integrationsbericht-check-") as tmp:
+        staged = resolve(config_path, data_dir=data_dir, ags=ags, year=year,
+                         processed_root=Path(tmp) / "processed", project_root=proj.root)
+        stage = Path(tmp) / "stage"
+        inputs = prepare_inputs(staged, stage, lambda _m: None)
+        chapters = select_chapters(read_toc(proj), inputs, log, proj)
+        stage_project(staged, stage, chapters, inputs, proj)
+    log(f"Aufbereitung wie beim Build: in Ordnung ({len(chapters)} Kapitel).")
     return ed
 
 

@@ -43,6 +43,9 @@ def read(path: str | Path) -> str | None:
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise InputError("Die Datei ist nicht UTF-8-kodiert.", file=path, line=line) from None
+    from .escaping import check_authored
+
+    check_authored(text, path)  # Markdown, but no raw HTML/Typst, only https:/mailto: links
     body = _COMMENT.sub("", text).strip()
     return shift_headings(body, 3) if body else None
 

@@ -33,6 +33,7 @@ import yaml
 
 from ..errors import InputError
 from ..project import DEFAULTS
+from .csvfile import records as csv_records
 from .encoding import decode_text
 
 __all__ = [
@@ -168,15 +169,9 @@ def _split_file(path: Path, lines: list[str]) -> tuple[str, int]:
     )
 
 
-def _records(lines: list[str], start: int) -> list[_Row]:
+def _records(lines: list[str], start: int, path=None) -> list[_Row]:
     """CSV records of ``lines`` with 1-based line numbers (``start`` = number of lines[0])."""
-    reader = csv.reader(lines, delimiter=";")
-    out: list[_Row] = []
-    prev = 0
-    for cells in reader:
-        out.append(_Row(start + prev, cells))
-        prev = reader.line_num
-    return out
+    return [_Row(n, cells) for n, cells in csv_records(lines, delimiter=";", path=path, first_line=start, multiline=False)]
 
 
 def _parse_footer(path: Path, lines: list[str], sep: int) -> dict:
@@ -361,7 +356,7 @@ def _read_classic(path: Path, text: str, encoding: str) -> pd.DataFrame:
     period_lines: list[int] = []
     ctx: tuple[str, int] | None = None
     state = "title"
-    for rec in _records(lines[1:sep], start=2):
+    for rec in _records(lines[1:sep], start=2, path=path):
         cells = rec.cells
         if not cells:  # empty line
             continue
@@ -904,7 +899,7 @@ def _read_flat(path: Path, text: str, encoding: str, info: dict, code: str | Non
     lines = text.split("\n")
     while lines and not lines[-1].strip():
         lines.pop()
-    records = _records(lines, start=1)
+    records = _records(lines, start=1, path=path)
     header = [c.strip() for c in records[0].cells]
     width = len(header)
     new = header[0] == "statistics_code" and "value" in header and "value_variable_code" in header

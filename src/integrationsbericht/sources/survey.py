@@ -12,7 +12,6 @@ variable names, one respondent per record. SPSS: value labels are kept in ``df.a
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 
@@ -50,13 +49,13 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
         raise InputError("Die Befragungsdatei ist leer.", file=path, line=1)
     first = text.split("\n", 1)[0]
     sep = ";" if first.count(";") >= first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    header = [h.strip() for h in next(reader)]
+    from .csvfile import records
+
+    recs = records(io.StringIO(text, newline=""), delimiter=sep, path=path)
+    header = [h.strip() for h in next(recs)[1]]
     rows, lines = [], []
-    line_start = reader.line_num + 1
-    for rec in reader:
+    for line_start, rec in recs:
         if not rec or all(not c.strip() for c in rec):
-            line_start = reader.line_num + 1
             continue
         if len(rec) != len(header):
             raise InputError(
@@ -67,7 +66,9 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
             )
         rows.append(rec)
         lines.append(line_start)
-        line_start = reader.line_num + 1
+    if not rows:
+        raise InputError("Die Befragungsdatei enthält keine Befragten, nur die Kopfzeile.",
+                         file=path, line=2)
     dup = sorted({h for h in header if header.count(h) > 1})
     if dup:
         raise InputError(f"Die Variable {dup[0]} steht mehrfach in der Kopfzeile.", file=path,
