@@ -1,4 +1,4 @@
-"""Command line: ``integrationsbericht build | check | fetch | new-edition | demo-data``.
+"""Command line: ``integrationsbericht build | check | fetch | new-edition | init | anpassen | demo-data``.
 
 A thin layer over the package. Every message is German; a user error never shows a
 traceback (the full details of an unexpected error go to the log file).
@@ -99,6 +99,21 @@ def _parser() -> argparse.ArgumentParser:
                    help="Sekunden zwischen zwei Abfragen eines Hintergrundauftrags (Standard: 5)")
     f.add_argument("--max-wait", type=float, default=None, metavar="SEK",
                    help="höchstens so lange auf einen Hintergrundauftrag warten (Standard: 1800)")
+
+    i = sub.add_parser("init", help="neues Berichtsprojekt anlegen (eigener Ordner der Verwaltung)")
+    i.add_argument("ordner", type=Path, help="Ordner des neuen Projekts (neu oder leer)")
+    i.add_argument("--ags", default=None,
+                   help="Regionalschlüssel des Kreises / der kreisfreien Stadt (ohne Angabe: Demoprojekt mit Demodaten)")
+    i.add_argument("--year", type=int, default=None, help="Berichtsjahr (Standard: laufendes Jahr, Demoprojekt: 2025)")
+    i.add_argument("--name", default=None, help="Name im Bericht (Standard: aus den GENESIS-Dateien)")
+    i.add_argument("--data", type=Path, default=None,
+                   help="vorhandener Rohdatenordner (Standard: data/raw/ im Projekt)")
+
+    a = sub.add_parser("anpassen", help="mitgelieferte Datei zum Ändern ins Projekt kopieren")
+    a.add_argument("datei", help="z. B. notebooks/bevoelkerung.ipynb, config/indikatoren.yml, report/impressum.qmd")
+    a.add_argument("--abgleichen", action="store_true",
+                   help="Änderungen des neuen Originals sind übernommen: seine Prüfsumme vermerken")
+    a.add_argument("--project", type=Path, default=None, help=PROJECT_HELP)
 
     d = sub.add_parser("demo-data", help="Demodaten neu erzeugen (deterministisch)")
     d.add_argument("--out", type=Path, default=None, help="Zielordner (Standard: data/raw/)")
@@ -342,6 +357,23 @@ def cmd_demo_data(args, console) -> int:
     return EXIT_OK
 
 
+def cmd_init(args, console) -> int:
+    from .scaffold import init_project
+
+    _root, messages = init_project(args.ordner, ags=args.ags, year=args.year, name=args.name, data=args.data)
+    for m in messages:
+        console.print(m, markup=False)
+    return EXIT_OK
+
+
+def cmd_adapt(args, console) -> int:
+    from .project import adapt
+
+    _path, message = adapt(_project(args), args.datei, accept=args.abgleichen)
+    console.print(message, markup=False)
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -356,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         "demo-data": cmd_demo_data,
         "fetch": cmd_fetch,
         "new-edition": cmd_new_edition,
+        "init": cmd_init,
+        "anpassen": cmd_adapt,
     }[args.command]
     try:
         return handler(args, console)

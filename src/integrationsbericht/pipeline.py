@@ -804,6 +804,10 @@ def check(
         chapters = select_chapters(read_toc(proj), inputs, log, proj)
         stage_project(staged, stage, chapters, inputs, proj)
     log(f"Aufbereitung wie beim Build: in Ordnung ({len(chapters)} Kapitel).")
+    from .project import status_lines
+
+    for line in status_lines(proj):
+        log(line)
     return ed
 
 

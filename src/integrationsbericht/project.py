@@ -263,3 +263,175 @@ def toc_entries(quarto: dict) -> list[tuple[str, str]]:
 
 
 __all__ = ["Project", "DEFAULTS", "PACKAGE_DIR", "find_root", "merge_quarto", "toc_entries"]
+
+
+# -- the city's overrides ------------------------------------------------------------------
+# ``anpassen`` records here, per overridden file, the sha256 of the packaged original it was
+# copied from; ``init`` records the packaged table of contents, so ``check`` can say which
+# chapters a later version of the tool added.
+RECORD = "anpassungen.yml"
+ADAPTABLE = ("config", "notebooks", "templates", "report")
+
+
+def sha256_of(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def packaged_toc() -> list[str]:
+    return [name for name, _part in toc_entries(_read_quarto(DEFAULTS / QUARTO))]
+
+
+def _packaged_name(rel: str) -> str | None:
+    """The packaged file meant by ``rel``: a path below ``defaults/``, a table-of-contents
+    entry (``report/x.ipynb``) or a chapter name (``x``)."""
+    rel = rel.replace("\\", "/").strip("/")
+    candidates = [rel]
+    p = Path(rel)
+    if p.suffix == ".ipynb":
+        candidates.append(f"notebooks/{p.name}")
+    if not p.suffix:
+        candidates += [f"notebooks/{p.name}.ipynb", f"report/{p.name}.qmd"]
+    for c in candidates:
+        if (DEFAULTS / c).is_file():
+            return c
+    return None
+
+
+@dataclass(frozen=True)
+class Override:
+    rel: str  # e.g. "notebooks/bevoelkerung.ipynb"
+    recorded: str | None  # sha256 of the packaged original when it was copied (None: unknown)
+    current: str  # sha256 of today's packaged original
+
+    @property
+    def original_changed(self) -> bool:
+        return self.recorded is not None and self.recorded != self.current
+
+
+class Record:
+    """``anpassungen.yml`` of a project."""
+
+    def __init__(self, project: Project):
+        self.path = project.root / RECORD
+        data = {}
+        if self.path.is_file():
+            try:
+                data = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
+            except yaml.YAMLError as err:
+                mark = getattr(err, "problem_mark", None)
+                raise ConfigError(f"{RECORD} ist kein gültiges YAML.", file=self.path,
+                                  line=mark.line + 1 if mark else None) from None
+            if not isinstance(data, dict):
+                raise ConfigError(f"{RECORD} enthält keine Zuordnung von Schlüsseln.", file=self.path)
+        self.files: dict = dict(data.get("dateien") or {})
+        self.toc: list[str] | None = data.get("inhaltsverzeichnis")
+        self.version: str | None = data.get("werkzeug")
+
+    def save(self) -> None:
+        from . import __version__
+
+        data = {
+            "werkzeug": self.version or __version__,
+            "inhaltsverzeichnis": self.toc if self.toc is not None else packaged_toc(),
+            "dateien": dict(sorted(self.files.items())),
+        }
+        head = (
+            "# Von 'integrationsbericht init' und 'integrationsbericht anpassen' geführt: je Datei,\n"
+            "# die dieses Projekt anstelle der mitgelieferten verwendet, die Prüfsumme (sha256) des\n"
+            "# mitgelieferten Originals zum Zeitpunkt der Kopie. 'integrationsbericht check' warnt,\n"
+            "# wenn sich das Original seitdem geändert hat. Bitte nicht von Hand ändern.\n"
+        )
+        self.path.write_text(head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def overrides(project: Project) -> list[Override]:
+    """Files of the project that replace a packaged file (same relative path)."""
+    record = Record(project)
+    found = []
+    for sub in ADAPTABLE:
+        base = project.root / sub
+        if not base.is_dir():
+            continue
+        for f in sorted(base.rglob("*")):
+            if not f.is_file():
+                continue
+            rel = f.relative_to(project.root).as_posix()
+            packaged = DEFAULTS / rel
+            if packaged.is_file():
+                entry = record.files.get(rel) or {}
+                found.append(Override(rel, entry.get("sha256") if isinstance(entry, dict) else None,
+                                      sha256_of(packaged)))
+    return found
+
+
+def adapt(project: Project, rel: str, *, accept: bool = False) -> tuple[Path, str]:
+    """Copy a packaged file into the project for editing and record its sha256
+    (``integrationsbericht anpassen``). ``accept``: the city has taken over the changes of a
+    newer packaged original; record its checksum again. Returns (file, German message)."""
+    name = _packaged_name(rel)
+    if name is None:
+        raise ConfigError(
+            f"'{rel}' ist keine mitgelieferte Datei. Anpassbar sind Dateien unter "
+            + ", ".join(f"{s}/" for s in ADAPTABLE)
+            + " (z. B. notebooks/bevoelkerung.ipynb, config/indikatoren.yml, report/impressum.qmd) "
+            "oder ein Kapitelname wie 'bevoelkerung'."
+        )
+    if name == QUARTO:
+        raise ConfigError(
+            "_quarto.yml wird nicht kopiert: die _quarto.yml des Projekts enthält nur Änderungen "
+            "am mitgelieferten Inhaltsverzeichnis (book.chapters, book.appendices für Reihenfolge "
+            "und eigene Seiten, book.remove für Kapitel, die entfallen). Siehe README.",
+            file=project.root / QUARTO,
+        )
+    source = DEFAULTS / name
+    target = project.root / name
+    record = Record(project)
+    digest = sha256_of(source)
+    if accept:
+        if not target.is_file():
+            raise ConfigError("Diese Datei ist im Projekt nicht angepasst.", file=target)
+        record.files[name] = {"sha256": digest}
+        record.save()
+        return target, (f"{name}: die Prüfsumme des aktuellen mitgelieferten Originals ist vermerkt; "
+                        "'check' warnt erst wieder, wenn es sich erneut ändert.")
+    if target.exists():
+        raise ConfigError(
+            "Die Datei gibt es im Projekt schon; sie wird nicht überschrieben. Nach dem Übernehmen "
+            "von Änderungen des Originals: 'integrationsbericht anpassen --abgleichen " + name + "'.",
+            file=target,
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    record.files[name] = {"sha256": digest}
+    record.save()
+    return target, (f"{name} ins Projekt kopiert: {target}. Diese Fassung gilt jetzt statt der "
+                    "mitgelieferten; die Prüfsumme des Originals steht in " + RECORD + ".")
+
+
+def status_lines(project: Project) -> list[str]:
+    """German lines for ``check``: overridden files, changed originals, new packaged chapters."""
+    lines: list[str] = []
+    found = overrides(project)
+    if found:
+        lines.append(f"Angepasste Dateien ({len(found)}; sie gelten statt der mitgelieferten):")
+        for o in found:
+            note = ""
+            if o.original_changed:
+                note = (" – WARNUNG: das mitgelieferte Original hat sich seit der Anpassung geändert; "
+                        "Änderungen prüfen und übernehmen, dann 'integrationsbericht anpassen "
+                        f"--abgleichen {o.rel}'")
+            elif o.recorded is None:
+                note = " (ohne Prüfsumme: nicht mit 'integrationsbericht anpassen' angelegt)"
+            lines.append(f"  {o.rel}{note}")
+    else:
+        lines.append("Angepasste Dateien: keine; alle Kapitel, Vorlagen und Kataloge kommen aus dem Paket.")
+    record = Record(project)
+    if record.toc is not None:
+        effective = {name for name, _ in toc_entries(project.quarto())}
+        for name in packaged_toc():
+            if name not in record.toc:
+                shown = "erscheint im Bericht" if name in effective else "in _quarto.yml entfernt"
+                lines.append(f"Neues Kapitel in dieser Version des Werkzeugs: {name} ({shown}).")
+    return lines
