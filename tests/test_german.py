@@ -78,3 +78,17 @@ def test_unknown_words_are_refused():
     with pytest.raises(ValueError):
         de.prep("wegen", 3, "Ziel")
     assert de.group("divers", "dat", fallback="diversen Personen") == "diversen Personen"
+
+
+def test_datengrundlage_lines_agree_and_name_source_and_period():
+    from integrationsbericht import basis
+
+    assert basis.indicator_line("Einbürgerungsquote", 2011, 2015, ["12511-01-01-4"]) == (
+        "Einbürgerungsquote: neuester Wert von 2011; für den Bericht 2015 fehlen neuere Werte. "
+        "Sie kämen aus der Tabelle 12511-01-01-4 der Regionaldatenbank Deutschland.")
+    assert basis.chapter_line("Zusammenleben und Zugehörigkeit", ["survey"]) == (
+        "Zusammenleben und Zugehörigkeit: entfällt in dieser Ausgabe; Grundlage wäre eine "
+        "repräsentative Befragung der Bevölkerung.")
+    assert "Grundlage wären die Kennzahlen der vorigen Ausgabe" in basis.chapter_line("Änderungen", ["previous"])
+    assert "Grundlage wären ein Auszug aus dem Melderegister nach Stadtbezirken und eine" in \
+        basis.chapter_line("X", ["districts", "survey"])
