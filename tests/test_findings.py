@@ -260,3 +260,13 @@ def test_strong_change_without_a_good_direction_is_neutral_and_moderate_changes_
     assert out[0].positive is None
     assert "ist in fünf Jahren um 40 % gestiegen, von 1.000 im Jahr 2020 auf 1.400 im Jahr 2025" in \
         out[0].text.replace("\u00a0", " ")
+
+
+def test_trend_reversal_of_a_count_and_of_a_balance_name_their_subject():
+    cat = _counts_catalogue(better=None)
+    up_down = [100, 100, 100, 100, 100, 100, 130, 160, 200, 170, 150.0]
+    text = findings.trend_reversals(_counts(up_down), cat, AGS, 2025, RULES)[0].text.replace("\u00a0", " ")
+    assert "Von 2018 bis 2023 ist die Zahl gestiegen, von 100 auf 200. Seitdem ist sie wieder gesunken" in text
+    balance = [-400, -400, -400, -400, -400, -400, -481, -900, -2730, -1500, -766.0]
+    text = findings.trend_reversals(_counts(balance), cat, AGS, 2025, RULES)[0].text.replace("\u00a0", " ")
+    assert "ist der Saldo gesunken, von −400 auf −2.730. Seitdem ist er wieder gestiegen, auf −766" in text

@@ -394,10 +394,14 @@ def trend_reversals(table: pd.DataFrame, catalogue, ags: str, year: int, rules: 
             label = _label(ind, catalogue, group)
             first = "gestiegen" if d_prior > 0 else "gesunken"
             then = "gestiegen" if d_recent > 0 else "gesunken"
+            # a count that can be negative is a balance ("Wanderungssaldo")
+            subject = ("der Wert" if ind.unit in ("%", "Prozent")
+                       else "der Saldo" if min(v0, v1, v2) < 0 else "die Zahl")
             text = (
-                f"{label}: Von {t0} bis {t1} ist der Wert {first}, von "
+                f"{label}: Von {t0} bis {t1} ist {subject} {first}, von "
                 f"{de.value(v0, ind.unit, ind.decimals)} auf {de.value(v1, ind.unit, ind.decimals)}. "
-                f"Seitdem ist er wieder {then}, auf {de.value(v2, ind.unit, ind.decimals)} im Jahr {t2}."
+                f"Seitdem ist {'sie' if subject == 'die Zahl' else 'er'} wieder {then}, auf "
+                f"{de.value(v2, ind.unit, ind.decimals)} im Jahr {t2}."
             )
             fig = rules.links.indicator_total_figure if group == "insgesamt" else rules.links.indicator_figure
             out.append(Finding(
