@@ -59,17 +59,20 @@ def make_stage(root: Path, demo: bool = True, **meta_overrides) -> Path:
     config = yaml.safe_load((DEFAULTS / "_quarto.yml").read_text(encoding="utf-8"))
     config["book"]["chapters"] = CHAPTERS
     config["book"]["appendices"] = APPENDICES
+    config["book"]["title"] = "Integrationsbericht 2025"
+    config["book"]["subtitle"] = "Zahlen, Befragung und Stadtbezirke"
     (stage / "_quarto.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     meta = {
-        "title": "Integrationsbericht", "subtitle": "Zahlen, Befragung und Stadtbezirke",
+        "title": "Integrationsbericht",
         "city": "Teststadt", "year": 2025, "ags": "05711", "stand": "31.12.2025",
         "publisher": "Stadt Teststadt, Kommunales Integrationszentrum", "demo": demo,
         "pdf_name": PDF_NAME, "logo": None, "primary_color": "#1f4e79", "accent_color": "#b8d0e6",
-        "text_color": "#1a1a1a", "font": "Liberation Sans", "lang": "de",
+        "text_color": "#1a1a1a", "font": "Liberation Sans",
         "sources": [{"code": "12411-03-03-4", "title": "Bevölkerung", "stand": "31.12.2015"}],
     }
     meta.update(meta_overrides)
-    (stage / "_edition.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    (stage / "_edition.yml").write_text(yaml.safe_dump({"edition": meta}, allow_unicode=True),
+                                        encoding="utf-8")
     shutil.copytree(DEFAULTS / "templates", stage / "templates")
     (stage / "report").mkdir()
     for page in APPENDICES:
@@ -77,7 +80,7 @@ def make_stage(root: Path, demo: bool = True, **meta_overrides) -> Path:
 
     _figure(stage / "files/index/kern.png", [12.1, 12.6, 13.1])
     _notebook(stage / "index.ipynb", [
-        new_markdown_cell("# Das Wichtigste in Kürze\n\nDer Anteil der Ausländer*innen stieg auf 13,1 %."),
+        new_markdown_cell("# Das Wichtigste in Kürze {.unnumbered}\n\nDer Anteil der Ausländer*innen stieg auf 13,1 %."),
         new_code_cell("ch.figure(...)", outputs=[_md_output(
             '![Ausländeranteil 2013 bis 2015](files/index/kern.png){#fig-kern '
             'fig-alt="Liniendiagramm: Ausländeranteil steigt von 12,1 % (2013) auf 13,1 % (2015)."}')]),
@@ -343,7 +346,16 @@ def test_low_contrast_colour_is_rejected(tmp_path):
     assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
 
 
-def test_renderer_selection(monkeypatch):
+def _fake_quarto(tmp_path: Path, version: str) -> str:
+    """An executable `quarto` that answers `quarto --version` like the real one."""
+    path = tmp_path / version / "quarto"
+    path.parent.mkdir(parents=True)
+    path.write_text(f"#!/bin/sh\necho {version}\n", encoding="utf-8")
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_renderer_selection(monkeypatch, tmp_path):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     assert which_renderer("auto") == "pandoc"
     assert which_renderer("pandoc") == "pandoc"
@@ -351,8 +363,20 @@ def test_renderer_selection(monkeypatch):
         which_renderer("quarto")
     with pytest.raises(ConfigError, match="Renderer"):
         which_renderer("latex")
-    monkeypatch.setattr(shutil, "which", lambda name: "/opt/quarto/bin/quarto" if name == "quarto" else None)
-    assert which_renderer("auto") == "quarto"
+    for version in ("1.9.20", "1.9.38", "1.10.18"):
+        fake = _fake_quarto(tmp_path, version)
+        monkeypatch.setattr(shutil, "which", lambda name, fake=fake: fake if name == "quarto" else None)
+        assert which_renderer("auto") == "quarto"
+        assert which_renderer("quarto") == "quarto"
+
+
+def test_older_quarto_is_a_german_error_naming_both_versions(monkeypatch, tmp_path):
+    fake = _fake_quarto(tmp_path, "1.9.17")
+    monkeypatch.setattr(shutil, "which", lambda name: fake if name == "quarto" else None)
+    assert which_renderer("auto") == "pandoc"  # an old Quarto is not picked automatically
+    with pytest.raises(BuildError) as err:
+        which_renderer("quarto")
+    assert "Quarto 1.9.17 ist zu alt" in str(err.value) and "1.9.20 oder neuer" in str(err.value)
 
 
 def test_quarto_command_and_pdf_collection(tmp_path):

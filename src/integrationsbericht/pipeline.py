@@ -310,7 +310,14 @@ def stage_project(
             book[part] = items
         else:
             book.pop(part, None)
-    book["title"] = f"{ed.config.title} {ed.city} {ed.year}"
+    # The book's title and subtitle are Quarto's (site title, PDF title page) and the pandoc
+    # renderer's; the edition's own values go under `edition:` in _edition.yml (see below).
+    book["title"] = f"{ed.config.title} {ed.year}"
+    if ed.config.subtitle:
+        book["subtitle"] = ed.config.subtitle
+    else:
+        book.pop("subtitle", None)
+    book["output-file"] = Path(ed.pdf_name).stem
     _write_if_changed(stage / "_quarto.yml", yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     # templates and static pages
     project.copy_tree("templates", stage / "templates")
@@ -325,14 +332,18 @@ def stage_project(
         logo = resolve_path(ed.config.branding.logo, project.root)
         if not logo.exists():
             raise ConfigError("Die Logo-Datei aus branding.logo fehlt.", file=logo)
-        logo_rel = f"assets/logo{logo.suffix}"
+    else:
+        logo = project.resolve("templates/logo.svg")  # the neutral default logo
+    if logo.is_file():
+        logo_rel = f"assets/logo{logo.suffix.lower()}"
         (stage / "assets").mkdir(exist_ok=True)
         _copy_if_changed(logo, stage / logo_rel)
-    # render metadata
+    # render metadata. Quarto merges _edition.yml into every chapter's metadata, so every
+    # value sits under the one key `edition`, which Quarto does not know: no key that Quarto
+    # reserves (title, subtitle, logo, lang, …) is used for the edition's own purposes.
     b = ed.config.branding
     meta = {
         "title": ed.config.title,
-        "subtitle": ed.config.subtitle,
         "city": ed.city,
         "year": ed.year,
         "ags": ed.ags,
@@ -345,10 +356,10 @@ def stage_project(
         "accent_color": b.accent_color,
         "text_color": b.text_color,
         "font": b.font,
-        "lang": "de",
         "sources": inputs.sources,
     }
-    _write_if_changed(stage / "_edition.yml", yaml.safe_dump(meta, allow_unicode=True, sort_keys=True))
+    _write_if_changed(stage / "_edition.yml",
+                      yaml.safe_dump({"edition": meta}, allow_unicode=True, sort_keys=True))
     ed.write(stage / "_edition_config.yml")
     return stage
 

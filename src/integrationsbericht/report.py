@@ -40,13 +40,33 @@ _NUMBER_TEXT_RE = re.compile(
 )
 
 
+class Shown(str):
+    """Markdown a chapter helper has already displayed (returned for tests and callers).
+
+    A notebook cell that ends with ``ch.md(...)`` would otherwise show the returned string a
+    second time as an ``execute_result`` with only ``text/plain`` ('Der Bericht …'), which
+    Quarto prints as a code block. IPython's display protocol: an object with
+    ``_ipython_display_`` displays itself, and the display hook then sends no output.
+    """
+
+    __slots__ = ()
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
 def _display_markdown(text: str) -> None:
+    """Display ``text`` as exactly one output with exactly one MIME type, ``text/markdown``.
+
+    ``IPython.display.Markdown`` would add a ``text/plain`` repr next to it; both renderers
+    read only ``text/markdown``, so the chapter outputs carry nothing else.
+    """
     try:
-        from IPython.display import Markdown, display
+        from IPython.display import display
     except ImportError:  # pragma: no cover - outside Jupyter
         print(text)
         return
-    display(Markdown(text))
+    display({"text/markdown": text}, raw=True)
 
 
 def _cell(value, decimals: int | None) -> str:
@@ -159,21 +179,29 @@ class Chapter:
         return self.base_dir / "files" / self.name
 
     # -- output -----------------------------------------------------------------------
-    def md(self, text: str, *, escape: bool = True) -> str:
+    def md(self, text: str, *, escape: bool = True) -> Shown:
         """Display Markdown. Gender stars are escaped unless ``escape=False``.
 
         Right after the chapter's title (its first level-1 heading) follows the text people
         wrote for this chapter and edition (``report/texte/<kapitel>.md``, see
-        :mod:`integrationsbericht.texts`), in both renderers at the same place."""
+        :mod:`integrationsbericht.texts`), in both renderers at the same place. The title
+        stands in the notebook's first Markdown cell (Quarto reads it only from there), so
+        that text comes with the chapter's first display; a title displayed with ``ch.md``
+        ("# Titel") is still followed by it."""
         if escape:
             text = escape_gender_star(text)
-        _display_markdown(text)
-        if not self._text_done and text.startswith("# "):
+        if not self._text_done:
             self._text_done = True
             own = self.analyst_text()
+            if text.startswith("# "):
+                _display_markdown(text)
+                if own:
+                    _display_markdown(escape_gender_star(own))
+                return Shown(text)
             if own:
                 _display_markdown(escape_gender_star(own))
-        return text
+        _display_markdown(text)
+        return Shown(text)
 
     def analyst_text(self) -> str | None:
         """The people-written text of this chapter (``None`` without an edition or text)."""

@@ -22,18 +22,34 @@ FORMATS = frozenset({"html", "pdf"})
 
 
 def which_renderer(requested: str = "auto") -> str:
-    """``auto`` → ``quarto`` if ``quarto`` is on PATH, else ``pandoc``; explicit choices are checked."""
+    """``auto`` → ``quarto`` if a recent enough ``quarto`` is on PATH, else ``pandoc``.
+
+    Explicit choices are checked: ``quarto`` needs Quarto 1.9.20 or newer (German error
+    naming the version found and the version needed).
+    """
     if requested not in RENDERERS:
         raise ConfigError(
             f"Unbekannter Renderer „{requested}“; erlaubt sind: auto, quarto, pandoc."
         )
+    if requested == "pandoc":
+        return requested
+    from .quarto import check_quarto_version
+
+    quarto = shutil.which("quarto")
     if requested == "auto":
-        return "quarto" if shutil.which("quarto") else "pandoc"
-    if requested == "quarto" and not shutil.which("quarto"):
+        if quarto is None:
+            return "pandoc"
+        try:
+            check_quarto_version(quarto)
+        except BuildError:
+            return "pandoc"  # an older Quarto is not used automatically
+        return "quarto"
+    if quarto is None:
         raise BuildError(
             "Der Renderer quarto wurde gewählt, aber Quarto ist nicht installiert.",
             hint="Quarto installieren (siehe docs/render.md) oder --renderer pandoc verwenden.",
         )
+    check_quarto_version(quarto)
     return requested
 
 

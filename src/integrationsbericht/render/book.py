@@ -27,8 +27,9 @@ class Chapter:
 
     source: str  # path relative to the stage, POSIX style
     appendix: bool = False
-    number: str | None = None  # "1", "2", … for chapters, "A", "B", … for appendices, None for index
+    number: str | None = None  # "1", "2", … for chapters, "A", "B", … for appendices, None if unnumbered
     title: str = ""
+    numbered: bool = True  # False when the chapter's heading is `# Titel {.unnumbered}`
 
     @property
     def page(self) -> str:
@@ -51,13 +52,24 @@ class Book:
 
     stage: Path
     chapters: list[Chapter]
-    meta: dict
+    meta: dict  # the `edition:` map of _edition.yml
     templates: Path
     config: dict = field(default_factory=dict)
+    raw_meta: dict = field(default_factory=dict)  # _edition.yml as written (for {{< meta … >}})
 
     @property
     def pdf_name(self) -> str:
         return self.meta["pdf_name"]
+
+    @property
+    def title(self) -> str:
+        """The report's title, ``book.title`` of _quarto.yml (as Quarto uses it)."""
+        return str(self.config["book"]["title"])
+
+    @property
+    def subtitle(self) -> str | None:
+        value = (self.config.get("book") or {}).get("subtitle")
+        return str(value) if value else None
 
 
 def _entries(items, key: str) -> list[str]:
@@ -100,17 +112,75 @@ def find_templates(stage: Path) -> Path:
 
 
 REQUIRED_META = ("title", "city", "year", "pdf_name")
+# The one top-level key of _edition.yml. Quarto merges this metadata file into every chapter,
+# so the edition's values must not sit on keys Quarto reserves (title, subtitle, logo, …).
+EDITION_KEY = "edition"
+
+# The first heading of a chapter, found line by line as Quarto's book code finds it
+# (quarto-cli src/core/pandoc/pandoc-partition.ts, markdownWithExtractedHeading: the first line
+# starting with "#" and a space; optional attributes "{#id .unnumbered}" at its end).
+_HEADING_RE = re.compile(r"^(#+)\s+(.*?)(?:\s*\{([^{}]*)\})?\s*$")
+
+
+def first_heading(markdown: str) -> tuple[int, str, list[str]] | None:
+    """Level, text and classes of the first ATX heading of ``markdown``, else None."""
+    for line in markdown.splitlines():
+        h = _HEADING_RE.match(line)
+        if h:
+            classes = [c[1:] for c in (h.group(3) or "").split() if c.startswith(".")]
+            return len(h.group(1)), h.group(2).strip(), classes
+    return None
+
+
+def _source_heading(stage: Path, chapter: Chapter) -> tuple[str, list[str]]:
+    """The chapter's title heading as Quarto finds it for the book's navigation and numbering.
+
+    Quarto reads a notebook's title from its Markdown cells only (quarto-cli
+    ``src/core/jupyter/jupyter-filters.ts``, ``markdownFromNotebookJSON``), never from the
+    outputs; a heading that only a code cell displays leaves the chapter without a title in
+    Quarto's sidebar. Both renderers therefore require it in a Markdown cell.
+    """
+    path = stage / chapter.source
+    if path.suffix == ".ipynb":
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception as err:  # nbformat raises several unrelated types
+            raise BuildError(f"Das Notebook kann nicht gelesen werden: {err}", file=path) from None
+        text = "\n\n".join(_text(c.source) for c in nb.cells if c.cell_type in ("markdown", "raw"))
+    else:
+        text = path.read_text(encoding="utf-8")
+    found = first_heading(text)
+    if found is None or found[0] != 1:
+        where = " in einer Markdown-Zelle" if path.suffix == ".ipynb" else ""
+        raise BuildError(
+            f"Das Kapitel {chapter.source} beginnt nicht mit einer Überschrift der Ebene 1 "
+            f"(# Titel){where}. Quarto nimmt die erste Überschrift als Kapiteltitel und liest "
+            "sie nur aus Markdown-Zellen, nicht aus den Ausgaben von Code-Zellen.",
+            file=path,
+        )
+    return found[1], found[2]
 
 
 def load_book(stage: Path) -> Book:
     stage = Path(stage)
     config = _read_yaml(stage / "_quarto.yml")
-    meta = _read_yaml(stage / "_edition.yml")
+    raw_meta = _read_yaml(stage / "_edition.yml")
+    meta = raw_meta.get(EDITION_KEY)
+    if not isinstance(meta, dict):
+        raise ConfigError(
+            f"In _edition.yml fehlt der Abschnitt „{EDITION_KEY}:“ mit den Angaben der Ausgabe "
+            "(Stadt, Jahr, Farben …); er ist der einzige Eintrag auf oberster Ebene.",
+            file=stage / "_edition.yml",
+        )
     missing = [k for k in REQUIRED_META if not meta.get(k)]
     if missing:
         raise ConfigError(
-            "In _edition.yml fehlen Angaben: " + ", ".join(missing), file=stage / "_edition.yml"
+            "In _edition.yml fehlen Angaben: " + ", ".join(f"{EDITION_KEY}.{k}" for k in missing),
+            file=stage / "_edition.yml",
         )
+    if not (config.get("book") or {}).get("title"):
+        raise ConfigError("In _quarto.yml fehlt der Titel des Berichts (book.title).",
+                          file=stage / "_quarto.yml")
     pdf_name = str(meta["pdf_name"])
     if "/" in pdf_name or "\\" in pdf_name or not pdf_name.lower().endswith(".pdf"):
         raise ConfigError(
@@ -130,7 +200,10 @@ def load_book(stage: Path) -> Book:
         seen.add(ch.source)
         if not (stage / ch.source).is_file():
             raise BuildError(f"Das Kapitel {ch.source} fehlt im Build-Verzeichnis.", file=stage / ch.source)
-        if ch.is_index:
+        # numbered as Quarto numbers book chapters: unless the heading is {.unnumbered}
+        _, classes = _source_heading(stage, ch)
+        if "unnumbered" in classes:
+            ch.numbered = False
             continue
         if ch.appendix:
             ch.number = chr(ord("A") + app_no)
@@ -138,7 +211,8 @@ def load_book(stage: Path) -> Book:
         else:
             main_no += 1
             ch.number = str(main_no)
-    return Book(stage=stage, chapters=chapters, meta=meta, templates=find_templates(stage), config=config)
+    return Book(stage=stage, chapters=chapters, meta=meta, templates=find_templates(stage), config=config,
+                raw_meta=raw_meta)
 
 
 def _meta_lookup(meta: dict, key: str):
@@ -199,4 +273,4 @@ def chapter_markdown(project: Book, chapter: Chapter) -> str:
     if path.suffix == ".ipynb":
         return notebook_markdown(path)
     text = path.read_text(encoding="utf-8")
-    return expand_meta_shortcodes(text, project.meta, chapter.source)
+    return expand_meta_shortcodes(text, project.raw_meta, chapter.source)

@@ -468,7 +468,9 @@ def _pdf_ast(project: Book, parsed: list[Parsed], logo_rel: str) -> dict:
         ast = copy.deepcopy(p.ast)
         if ch.appendix and not appendix_started:
             appendix_started = True
-            blocks.append({"t": "RawBlock", "c": ["typst", f'#show: appendices.with("{APPENDIX_TITLE}")']})
+            # the same call Quarto's Typst book filter makes before the first appendix
+            blocks.append({"t": "RawBlock", "c": [
+                "typst", f'#show: appendices.with("{APPENDIX_TITLE}", hide-parent: true)']})
         own = renames[ch.source]
 
         def fix(n, ch=ch, own=own):
@@ -482,8 +484,10 @@ def _pdf_ast(project: Book, parsed: list[Parsed], logo_rel: str) -> dict:
                     if cit["citationId"] in own:
                         cit["citationId"] = own[cit["citationId"]]
             if t == "Header":
-                # the start page and all of its sections stay unnumbered; chapters start at 1
-                if ch.is_index and "unnumbered" not in n["c"][1][1]:
+                # an unnumbered chapter ("# Das Wichtigste in Kürze {.unnumbered}") keeps all of
+                # its sections unnumbered, as Quarto does (quarto-cli
+                # src/resources/filters/quarto-pre/book-numbering.lua); chapters start at 1
+                if not ch.numbered and "unnumbered" not in n["c"][1][1]:
                     n["c"][1][1].append("unnumbered")
             elif t == "Image":
                 src = n["c"][2][0]
@@ -514,11 +518,18 @@ def _pdf_ast(project: Book, parsed: list[Parsed], logo_rel: str) -> dict:
 
         _walk_all(ast["blocks"], fix)
         blocks.extend(ast["blocks"])
-    meta = dict(project.meta)
-    meta["logo"] = logo_rel
-    meta["lang"] = meta.get("lang") or "de"
-    meta.update(edition_colors(project.meta))
-    meta.pop("sources", None)
+    # The same metadata Quarto gives the Typst partials: the book's title and subtitle, the
+    # document language, and the edition's own values under `edition`.
+    edition = dict(project.meta)
+    edition["logo"] = logo_rel
+    edition.update(edition_colors(project.meta))
+    edition.pop("sources", None)
+    meta = {
+        "title": project.title,
+        "subtitle": project.subtitle,
+        "lang": project.config.get("lang") or "de",
+        "edition": {k: v for k, v in edition.items() if v is not None},
+    }
     return {
         "pandoc-api-version": parsed[0].ast["pandoc-api-version"],
         "meta": {k: _meta_value(v) for k, v in meta.items() if v is not None},
@@ -666,8 +677,8 @@ def render_html(project: Book, parsed: list[Parsed], registry: dict, out: Path,
         prev_ch = chapters[i - 1] if i > 0 else None
         next_ch = chapters[i + 1] if i + 1 < len(chapters) else None
         page = page_tpl.render(
-            lang=meta.get("lang") or "de",
-            title=str(meta["title"]), subtitle=meta.get("subtitle"), city=str(meta["city"]),
+            lang=project.config.get("lang") or "de",
+            title=project.title, subtitle=project.subtitle, city=str(meta["city"]),
             year=str(meta["year"]), stand=meta.get("stand"), publisher=meta.get("publisher"),
             demo=bool(meta.get("demo")), colors=colors, font=meta.get("font"),
             root=root, logo=root + "_assets/" + logo_name, logo_box=logo_dims,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,10 +11,49 @@ from pathlib import Path
 import yaml
 
 from ..errors import BuildError
-from .pandoc import edition_colors, logo_path, source_date_epoch
-from .book import Book
+from .book import EDITION_KEY, Book
+from .pandoc import DOWNLOAD_LABELS, edition_colors, logo_path, source_date_epoch
 
 QUARTO_FORMATS = {"html": "html", "pdf": "typst"}
+
+# Quarto versions this project is written against. 1.9.18 made the orange-book Typst book
+# format the default for books (quarto-cli src/command/render/render-contexts.ts); from 1.9.20
+# its template partials and book filter are the ones the templates here are checked against
+# (tests/test_quarto_contract.py), up to the 1.10 series.
+QUARTO_MIN_VERSION = (1, 9, 20)
+QUARTO_TESTED_UP_TO = "1.10"
+
+
+def _version_text(version: tuple[int, ...]) -> str:
+    return ".".join(str(v) for v in version)
+
+
+def parse_quarto_version(text: str) -> tuple[int, int, int] | None:
+    """``quarto --version`` output ("1.9.38", "1.10.18\n", "99.9.9" for dev builds) → tuple."""
+    m = re.search(r"(\d+)\.(\d+)\.(\d+)", text or "")
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def check_quarto_version(quarto: str) -> tuple[int, int, int]:
+    """The installed Quarto's version; older than 1.9.20 is a German ``BuildError``."""
+    try:
+        proc = subprocess.run([quarto, "--version"], capture_output=True, check=False, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise BuildError(f"Quarto konnte nicht gestartet werden ({quarto} --version): {err}") from None
+    found = proc.stdout.decode("utf-8", "replace").strip()
+    version = parse_quarto_version(found)
+    if proc.returncode != 0 or version is None:
+        raise BuildError(
+            f"Die Version von Quarto ließ sich nicht feststellen ({quarto} --version meldet "
+            f"„{found or proc.stderr.decode('utf-8', 'replace').strip()}“)."
+        )
+    if version < QUARTO_MIN_VERSION:
+        raise BuildError(
+            f"Quarto {_version_text(version)} ist zu alt: benötigt wird Quarto "
+            f"{_version_text(QUARTO_MIN_VERSION)} oder neuer (erprobt bis {QUARTO_TESTED_UP_TO}.x).",
+            hint="Quarto aktualisieren (siehe docs/render.md) oder --renderer pandoc verwenden.",
+        )
+    return version
 
 
 def quarto_command(quarto: str, stage: Path, out: Path, formats: set[str]) -> list[str]:
@@ -83,6 +123,8 @@ def prepare_stage(project: Book) -> None:
         css.append(EDITION_CSS)
     html["css"] = css
     book = config.setdefault("book", {})
+    # Quarto names the book's PDF after book.output-file (else after the title)
+    book.setdefault("output-file", Path(project.pdf_name).stem)
     logo = logo_path(project)
     try:
         logo_rel = logo.resolve().relative_to(stage.resolve()).as_posix()
@@ -91,6 +133,12 @@ def prepare_stage(project: Book) -> None:
         target.parent.mkdir(exist_ok=True)
         shutil.copyfile(logo, target)
         logo_rel = target.relative_to(stage).as_posix()
+    if meta.get("logo") != logo_rel:
+        # the PDF's title page (typst-show.typ reads edition.logo) gets the same logo
+        meta["logo"] = logo_rel
+        (stage / "_edition.yml").write_text(
+            yaml.safe_dump({**project.raw_meta, EDITION_KEY: meta}, allow_unicode=True, sort_keys=True),
+            encoding="utf-8")
     sidebar = book.setdefault("sidebar", {}) if isinstance(book.get("sidebar", {}), dict) else {}
     sidebar.setdefault("logo", logo_rel)
     sidebar.setdefault("logo-alt", f"Logo {meta['city']}")
@@ -100,8 +148,16 @@ def prepare_stage(project: Book) -> None:
         meta.get("stand") and f"Stand der Daten: {meta['stand']}",
         "Demodaten" if meta.get("demo") else None,
     ) if x)
+    footer_conf = book.setdefault("page-footer", {})
     if footer:
-        book.setdefault("page-footer", {"left": footer})
+        footer_conf.setdefault("left", footer)
+    # the same downloads as the pandoc renderer's sidebar: the PDF and downloads/*
+    links = [{"text": "Bericht als PDF", "href": project.pdf_name}]
+    dl_dir = stage / "downloads"
+    if dl_dir.is_dir():
+        links += [{"text": DOWNLOAD_LABELS.get(f.name, f.name), "href": f"downloads/{f.name}"}
+                  for f in sorted(dl_dir.iterdir()) if f.is_file()]
+    footer_conf.setdefault("right", links)
     (stage / "_quarto.yml").write_text(
         yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
@@ -131,6 +187,7 @@ def render_quarto(project: Book, out: Path, formats: set[str], log=None) -> None
             "Quarto ist nicht installiert.",
             hint="Quarto von https://quarto.org/docs/download/ installieren oder --renderer pandoc verwenden.",
         )
+    check_quarto_version(quarto)
     prepare_stage(project)
     cmd = quarto_command(quarto, project.stage, out, formats)
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(source_date_epoch(project.meta))}

@@ -378,7 +378,8 @@ end
 -- "Demodaten" banner at the top of every Quarto HTML page (the pandoc renderer's page
 -- template and the Typst template show it themselves).
 local function demo_banner(doc)
-  if is_html and doc.meta.demo == true then
+  local edition = doc.meta.edition
+  if is_html and type(edition) == "table" and edition.demo == true then
     doc.blocks:insert(1, pandoc.RawBlock("html",
       '<div class="demo-banner" role="note"><strong>Demodaten:</strong> Diese Ausgabe beruht auf '
       .. "erzeugten Demodaten und enthält keine amtlichen Ergebnisse.</div>"))
