@@ -80,6 +80,17 @@ def _chapters(stage: Path) -> list[str]:
     return list(book.get("chapters") or []) + list(book.get("appendices") or [])
 
 
+def _source_heading(stage: Path, source: str):
+    """The first heading as Quarto's book code reads it: Markdown and raw cells only."""
+    path = stage / source
+    if source.endswith(".ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        text = "\n\n".join(c.source for c in nb.cells if c.cell_type in ("markdown", "raw"))
+    else:
+        text = path.read_text(encoding="utf-8")
+    return first_heading(text)
+
+
 def test_edition_metadata_uses_no_key_that_quarto_reserves(staged):
     result, stage = staged
     config = _yaml(stage / "_quarto.yml")
@@ -134,13 +145,7 @@ def test_chapter_titles_stand_in_markdown_cells_and_the_summary_is_unnumbered(st
     result, stage = staged
     nav = (Path(result.out) / "index.html").read_text(encoding="utf-8")
     for source in _chapters(stage):
-        path = stage / source
-        if source.endswith(".ipynb"):
-            nb = nbformat.read(path, as_version=4)
-            text = "\n\n".join(c.source for c in nb.cells if c.cell_type in ("markdown", "raw"))
-        else:
-            text = path.read_text(encoding="utf-8")
-        heading = first_heading(text)
+        heading = _source_heading(stage, source)
         assert heading is not None and heading[0] == 1, f"{source}: kein Titel in einer Markdown-Zelle"
         _, title, classes = heading
         assert title in nav, f"{source}: Titel „{title}“ nicht in der Navigation"
@@ -174,7 +179,7 @@ def test_typst_partials_exist_in_quarto_and_use_only_known_variables(staged):
     pandoc_book = (stage / "templates/typst/pandoc-book.typ").read_text(encoding="utf-8")
     calls = set(re.findall(r"\$([A-Za-z0-9_.-]+\.typ)\(\)\$", pandoc_book))
     assert calls and calls <= QUARTO_TYPST_PARTIALS, calls
-    edition_keys = set(_yaml(stage / "_edition.yml")["edition"])
+    edition_keys = set(_yaml(stage / "_edition.yml").get("edition") or {})
     for partial in partials:
         used = _variables((stage / partial).read_text(encoding="utf-8"))
         unknown = sorted(
@@ -201,11 +206,10 @@ def test_quarto_appendix_divider_gives_the_same_bookmarks(staged, tmp_path):
     )
     (tmp_path / "book.typ").write_text(body, encoding="utf-8")
     (tmp_path / "book.pdf").write_bytes(typst.compile(str(tmp_path / "book.typ"), pdf_standards=["ua-1"]))
-    outline = [i.title for i in PdfReader(tmp_path / "book.pdf").outline if not isinstance(i, list)]
-    assert outline == ["Inhalt", "Das Wichtigste in Kürze", "1 Bevölkerung", "A Zeichenerklärung", "B Impressum"]
+    outline = _top_bookmarks(tmp_path / "book.pdf")
+    assert outline == ["Das Wichtigste in Kürze", "1 Bevölkerung", "A Zeichenerklärung", "B Impressum"]
     # the pandoc renderer makes the same appendix call
-    pdf_top = [i.title for i in PdfReader(Path(result.out) / result.edition.pdf_name).outline
-               if not isinstance(i, list)]
+    pdf_top = _top_bookmarks(Path(result.out) / result.edition.pdf_name)
     assert title not in pdf_top and any(t.startswith("A ") for t in pdf_top)
 
 
@@ -246,3 +250,52 @@ def test_url_pattern_catches_remote_assets():
     for ok in ('<a href="https://www.govdata.de/dl-de/by-2-0">Lizenz</a>',
                '<link rel="stylesheet" href="../_assets/ib.css">', '<script src="ib.js"></script>'):
         assert not URL_IN_ASSET.search(ok), ok
+
+
+def _top_bookmarks(pdf: Path) -> list[str]:
+    return [i.title for i in PdfReader(pdf).outline if not isinstance(i, list) and i.title != "Inhalt"]
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None,
+                    reason="Quarto ist nicht installiert; der Vergleich mit echtem Quarto entfällt.")
+def test_real_quarto_renders_the_same_report(staged, tmp_path):
+    """With Quarto installed: the demo edition rendered by Quarto against the pandoc result."""
+    import html as html_lib
+
+    import pikepdf
+
+    from integrationsbericht.render import render
+
+    result, stage = staged
+    ed = result.edition
+    pandoc_out = Path(result.out)
+    copy = tmp_path / "stage"
+    shutil.copytree(stage, copy, ignore=shutil.ignore_patterns(".cache", "_book", ".quarto"))
+    out = tmp_path / "quarto"
+    out.mkdir()
+    render(copy, out, renderer="quarto")
+    pdfs = [p for p in out.rglob("*.pdf") if "downloads" not in p.relative_to(out).parts]
+    assert pdfs == [out / ed.pdf_name]
+    # the same chapters with the same numbers and titles, and the same PDF metadata
+    assert _top_bookmarks(out / ed.pdf_name) == _top_bookmarks(pandoc_out / ed.pdf_name)
+    with pikepdf.open(out / ed.pdf_name) as q, pikepdf.open(pandoc_out / ed.pdf_name) as p:
+        assert str(q.docinfo.get("/Title")) == str(p.docinfo.get("/Title"))
+        assert str(q.Root.get("/Lang", "")).lower().startswith("de")
+        with q.open_metadata() as xmp:
+            assert str(xmp.get("pdfuaid:part")) == "1"
+    # chapter titles in the site navigation, no stray code blocks, alt text on every image
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for source in _chapters(stage):
+        page = out / Path(source).with_suffix(".html")
+        text = page.read_text(encoding="utf-8")
+        title = html_lib.escape(_source_heading(stage, source)[1], quote=False)
+        assert title in index, f"{title} fehlt in der Navigation"
+        assert "<pre" not in text and "cell-output-stdout" not in text, f"Codeblock in {page.name}"
+        assert not re.search(r"<img\b(?![^>]*\balt=\"[^\"]+\")[^>]*>", text), f"Bild ohne alt in {page.name}"
+    # the same downloads
+    for f in (pandoc_out / "downloads").iterdir():
+        assert (out / "downloads" / f.name).is_file() and f"downloads/{f.name}" in index, f.name
+    # no request to another server
+    found = [str(p.relative_to(out)) for p in [*out.rglob("*.html"), *out.rglob("*.css")]
+             if URL_IN_ASSET.search(p.read_text(encoding="utf-8", errors="replace"))]
+    assert not found, f"Verweise auf fremde Server: {found[:5]}"

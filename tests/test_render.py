@@ -497,6 +497,12 @@ def test_quarto_stage_gets_the_edition_colours_and_logo(tmp_path):
     logo = config["book"]["sidebar"]["logo"]
     assert (stage / logo).is_file() and config["book"]["sidebar"]["logo-alt"] == "Logo Teststadt"
     assert "Demodaten" in config["book"]["page-footer"]["left"]
+    # the PDF's name and the downloads of the pandoc site; the logo also on the PDF title page
+    assert config["book"]["output-file"] + ".pdf" == PDF_NAME
+    assert config["book"]["page-footer"]["right"] == [
+        {"text": "Bericht als PDF", "href": PDF_NAME},
+        {"text": "Indikatoren (CSV)", "href": "downloads/indikatoren.csv"}]
+    assert yaml.safe_load((stage / "_edition.yml").read_text(encoding="utf-8"))["edition"]["logo"] == logo
     scss = (DEFAULTS / "templates/quarto.scss").read_text(encoding="utf-8")
     assert "var(--ib-primary" in scss
     # running it twice changes nothing
@@ -519,3 +525,22 @@ def test_conditional_content_only_in_its_format(tmp_path):
     assert "NUR-AUF-DER-WEBSITE" in html and "NUR-IM-PDF" not in html
     text = "".join(page.extract_text() or "" for page in PdfReader(out / PDF_NAME).pages)
     assert "NUR-IM-PDF" in text and "NUR-AUF-DER-WEBSITE" not in text
+
+
+def test_chapter_title_only_in_an_output_is_a_german_error(tmp_path):
+    """Quarto takes a notebook's title from its Markdown cells only; both renderers insist."""
+    stage = make_stage(tmp_path)
+    nb = nbformat.read(stage / "report/arbeit.ipynb", as_version=4)
+    nb.cells[0] = new_code_cell("ch.md(...)", outputs=[_md_output("# Arbeit und Lebensunterhalt\n\nText.")])
+    nbformat.write(nb, stage / "report/arbeit.ipynb")
+    out = tmp_path / "o"
+    with pytest.raises(BuildError, match="report/arbeit.ipynb.*Markdown-Zelle"):
+        render(stage, out, renderer="pandoc", formats={"html"})
+
+
+def test_edition_metadata_outside_its_key_is_a_german_error(tmp_path):
+    stage = make_stage(tmp_path)
+    meta = yaml.safe_load((stage / "_edition.yml").read_text(encoding="utf-8"))["edition"]
+    (stage / "_edition.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match="edition:"):
+        render(stage, tmp_path / "o", renderer="pandoc", formats={"html"})
