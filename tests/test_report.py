@@ -99,3 +99,33 @@ def test_table_caption_and_downloads(tmp_path):
 def test_links_to_site_files_depend_on_the_page(tmp_path):
     assert Chapter.open(None, tmp_path, "index").site_href("downloads/a.csv") == "downloads/a.csv"
     assert Chapter.open(None, tmp_path, "quellen").site_href("downloads/a.csv") == "../downloads/a.csv"
+
+
+def test_a_title_displayed_by_code_moves_into_a_markdown_cell(tmp_path):
+    """Quarto reads a chapter's title only from Markdown cells (see chapter_title)."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    from integrationsbericht.chapter_title import title_into_markdown_cell
+
+    def md(text):
+        return new_output("display_data", data={"text/markdown": text})
+
+    path = tmp_path / "befunde.ipynb"
+    nb = new_notebook(cells=[
+        new_code_cell("x = 1"),
+        new_code_cell('ch.md("# Befunde")\nch.md("Text")', outputs=[md("# Befunde"), md("Text.")]),
+        new_markdown_cell("## Mehr"),
+    ])
+    nbformat.write(nb, path)
+    assert title_into_markdown_cell(path)
+    nb = nbformat.read(path, as_version=4)
+    assert [c.cell_type for c in nb.cells] == ["code", "markdown", "code", "markdown"]
+    assert nb.cells[1].source == "# Befunde"
+    assert [o["data"]["text/markdown"] for o in nb.cells[2].outputs] == ["Text."]
+    assert not title_into_markdown_cell(path)  # already in place: unchanged
+    # a notebook whose title is a Markdown cell is left alone
+    other = tmp_path / "other.ipynb"
+    nbformat.write(new_notebook(cells=[new_markdown_cell("# Titel"),
+                                       new_code_cell("", outputs=[md("# Zweiter")])]), other)
+    assert not title_into_markdown_cell(other)

@@ -416,6 +416,7 @@ def execute_chapter(entry: ChapterEntry, stage: Path, pool=None) -> None:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    from .chapter_title import title_into_markdown_cell
     from .kernels import KERNEL_ARGS, _shutdown
 
     out = stage / entry.path
@@ -462,6 +463,8 @@ def execute_chapter(entry: ChapterEntry, stage: Path, pool=None) -> None:
     finally:
         if km is not None:
             _shutdown(km)
+    # a title displayed by a code cell goes into a Markdown cell, where Quarto reads titles
+    title_into_markdown_cell(tmp)
     os.replace(tmp, out)
 
 
