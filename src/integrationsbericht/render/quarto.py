@@ -148,7 +148,10 @@ def prepare_stage(project: Book) -> None:
         meta.get("stand") and f"Stand der Daten: {meta['stand']}",
         "Demodaten" if meta.get("demo") else None,
     ) if x)
-    footer_conf = book.setdefault("page-footer", {})
+    footer_conf = book.get("page-footer") or {}
+    if not isinstance(footer_conf, dict):  # a project's own footer text stays on the left
+        footer_conf = {"left": str(footer_conf)}
+    book["page-footer"] = footer_conf
     if footer:
         footer_conf.setdefault("left", footer)
     # the same downloads as the pandoc renderer's sidebar: the PDF and downloads/*
