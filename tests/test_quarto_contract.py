@@ -21,7 +21,7 @@ import typst
 import yaml
 from pypdf import PdfReader
 
-from integrationsbericht.render.project import first_heading
+from integrationsbericht.render.book import first_heading
 
 DATA = Path(__file__).resolve().parent / "data" / "quarto"
 
