@@ -21,7 +21,7 @@ QUARTO_FORMATS = {"html": "html", "pdf": "typst"}
 # its template partials and book filter are the ones the templates here are checked against
 # (tests/test_quarto_contract.py), up to the 1.10 series.
 QUARTO_MIN_VERSION = (1, 9, 20)
-QUARTO_TESTED_UP_TO = "1.10"
+QUARTO_SUPPORTED_UP_TO = "1.10"
 
 
 def _version_text(version: tuple[int, ...]) -> str:
@@ -50,7 +50,7 @@ def check_quarto_version(quarto: str) -> tuple[int, int, int]:
     if version < QUARTO_MIN_VERSION:
         raise BuildError(
             f"Quarto {_version_text(version)} ist zu alt: benötigt wird Quarto "
-            f"{_version_text(QUARTO_MIN_VERSION)} oder neuer (erprobt bis {QUARTO_TESTED_UP_TO}.x).",
+            f"{_version_text(QUARTO_MIN_VERSION)} oder neuer (unterstützt: {_version_text(QUARTO_MIN_VERSION)} bis {QUARTO_SUPPORTED_UP_TO}.x).",
             hint="Quarto aktualisieren (siehe docs/render.md) oder --renderer pandoc verwenden.",
         )
     return version
