@@ -66,9 +66,10 @@ def _document_keys() -> set[str]:
 def staged(demo_book):
     """The staged Quarto project of the demo edition (the pipeline's build folder)."""
     ed = demo_book.edition
-    stage = Path(demo_book.out).parent / "build" / f"{ed.ags}-{ed.year}"
-    assert (stage / "_quarto.yml").is_file(), stage
-    return demo_book, stage
+    root = Path(demo_book.out).parent / "build"  # build_root of the fixture (tests/conftest.py)
+    stages = [p for p in sorted(root.glob(f"{ed.ags}-{ed.year}*")) if (p / "_quarto.yml").is_file()]
+    assert len(stages) == 1, stages
+    return demo_book, stages[0]
 
 
 def _yaml(path: Path) -> dict:
