@@ -145,6 +145,13 @@ def small_project(tmp_path_factory, shared_data):
     quarto = {"book": {"chapters": ["index.ipynb", "report/bevoelkerung.ipynb"], "appendices": [],
                        "remove": ["*"]}}
     (root / "_quarto.yml").write_text(yaml.safe_dump(quarto, allow_unicode=True), encoding="utf-8")
+    # texts people wrote for this edition: a foreword and one chapter's interpretation
+    texte = root / "report" / "texte"
+    texte.mkdir(parents=True, exist_ok=True)
+    (texte / "vorwort.md").write_text("<!-- Entwurf -->\nLiebe Leser*innen, dieser Bericht zeigt die "
+                                      "Lage im Jahr 2015.\n", encoding="utf-8")
+    (texte / "bevoelkerung.md").write_text("## Einordnung\n\nDie Zuwanderung des Jahres 2015 prägt "
+                                           "dieses Kapitel.\n", encoding="utf-8")
     out = root / "_book"
     res = _cli(
         "build", "--project", str(root), "--data", str(shared_data), "--year", "2015",
@@ -153,6 +160,26 @@ def small_project(tmp_path_factory, shared_data):
     assert res.returncode == 0, res.stdout + res.stderr
     assert (out / "index.html").exists()
     return root
+
+
+def test_analysts_texts_follow_the_chapter_title_in_both_renderers(small_project):
+    """The foreword and a chapter's text sit right under the chapter title: in the pandoc
+    website and in the executed notebooks of the staged book that Quarto renders."""
+    import json
+    import re
+
+    index = (small_project / "_book" / "index.html").read_text(encoding="utf-8")
+    chapter = (small_project / "_book" / "report" / "bevoelkerung.html").read_text(encoding="utf-8")
+    title = index.index("Das Wichtigste in Kürze</h1>")
+    foreword = index.index("Liebe Leser*innen, dieser Bericht zeigt die Lage im Jahr 2015.")
+    assert title < foreword < index.index("Der Integrationsbericht 2015 zeigt")
+    assert "Entwurf" not in index  # comments are not printed
+    assert re.search(r"<h3[^>]*>Einordnung</h3>\s*<p>Die Zuwanderung des Jahres 2015 prägt", chapter)  # unnumbered
+    staged = next((small_project / "build").glob("05711-2015*/report/bevoelkerung.ipynb"))
+    outputs = ["".join(o["data"]["text/markdown"]) for c in json.loads(staged.read_text(encoding="utf-8"))["cells"]
+               for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})]
+    assert outputs[0].startswith("# Bevölkerung und Zuwanderung")
+    assert outputs[1] == "### Einordnung {.unnumbered}\n\nDie Zuwanderung des Jahres 2015 prägt dieses Kapitel."
 
 
 @pytest.mark.parametrize(

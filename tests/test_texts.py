@@ -16,7 +16,7 @@ def test_only_comments_print_nothing_and_headings_sit_below_the_chapter(tmp_path
     assert "Satz eins." in f.read_text(encoding="utf-8")
     f.write_text("<!-- Notiz -->\n# Einordnung\n\nDie Zahl der Einbürgerungen hat sich verdreifacht.\n",
                  encoding="utf-8")
-    assert texts.read(f) == "### Einordnung\n\nDie Zahl der Einbürgerungen hat sich verdreifacht."
+    assert texts.read(f) == "### Einordnung {.unnumbered}\n\nDie Zahl der Einbürgerungen hat sich verdreifacht."
     assert texts.read(tmp_path / "fehlt.md") is None
     f.write_bytes("Zeile\nBürger\xfcinnen".encode("latin-1"))
     with pytest.raises(InputError) as err:

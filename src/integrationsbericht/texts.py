@@ -19,6 +19,7 @@ from .errors import InputError
 TEXT_DIR = Path("report") / "texte"
 FOREWORD = "vorwort"
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
+_HEADING = re.compile(r"^#{1,6}[ \t].*$", re.M)
 
 
 def file_stem(chapter: str) -> str:
@@ -31,7 +32,8 @@ def text_path(project_root: str | Path, chapter: str) -> Path:
 
 
 def read(path: str | Path) -> str | None:
-    """The text without comments, headings shifted below the chapter's sections (``###``);
+    """The text without comments, headings shifted below the chapter's sections (``###``,
+    unnumbered);
     ``None`` when the file is absent or holds nothing but comments and blank lines."""
     from .findings import shift_headings
 
@@ -47,7 +49,12 @@ def read(path: str | Path) -> str | None:
 
     check_authored(text, path)  # Markdown, but no raw HTML/Typst, only https:/mailto: links
     body = _COMMENT.sub("", text).strip()
-    return shift_headings(body, 3) if body else None
+    if not body:
+        return None
+    # below the chapter title and before its first numbered section: headings unnumbered
+    # (else "1.0.1 Einordnung"), in both renderers
+    return _HEADING.sub(lambda m: m.group(0) if m.group(0).rstrip().endswith("}") else
+                        m.group(0).rstrip() + " {.unnumbered}", shift_headings(body, 3))
 
 
 def skeleton(chapter: str, title: str, year: int, findings: list[str]) -> str:
