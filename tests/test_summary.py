@@ -41,6 +41,12 @@ def test_key_figures_equal_the_indicator_table():
     assert shown.iloc[0]["Bielefeld"] == "17,2 %"
     assert shown.iloc[0]["Veränderung in 5 Jahren"] == "+3,5 Pp."
     assert data.iloc[0]["value"] == own["value"]
+    # without a comparable value five years before for most figures, no column of "."
+    import dataclasses
+
+    unknown = dataclasses.replace(kf, change_5y=None)
+    shown, _ = summary.key_figure_table([kf, unknown, unknown], ed)
+    assert "Veränderung in 5 Jahren" not in shown.columns
 
 
 def test_target_line_and_table():

@@ -170,6 +170,12 @@ def key_figure_table(figures: list[KeyFigure], edition) -> tuple[pd.DataFrame, p
     # caption's "neuester Stand bis <Jahr>" says it, and the label column gets the room).
     if not table.empty and (table["Jahr"] == str(edition.year)).all():
         table = table.drop(columns="Jahr")
+    # A column of "." tells a reader nothing: without a comparable value five years earlier for
+    # most figures (e.g. across the Zensus 2011 break) the change column is left out; the
+    # chapters describe the development where it can be compared.
+    known = sum(f.change_5y is not None and not pd.isna(f.change_5y) for f in figures)
+    if not table.empty and known * 2 < len(figures):
+        table = table.drop(columns="Veränderung in 5 Jahren")
     return table, pd.DataFrame(data)
 
 
