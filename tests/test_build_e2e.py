@@ -176,10 +176,16 @@ def test_analysts_texts_follow_the_chapter_title_in_both_renderers(small_project
     assert "Entwurf" not in index  # comments are not printed
     assert re.search(r"<h3[^>]*>Einordnung</h3>\s*<p>Die Zuwanderung des Jahres 2015 prägt", chapter)  # unnumbered
     staged = next((small_project / "build").glob("05711-2015*/report/bevoelkerung.ipynb"))
-    outputs = ["".join(o["data"]["text/markdown"]) for c in json.loads(staged.read_text(encoding="utf-8"))["cells"]
-               for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})]
-    assert outputs[0].startswith("# Bevölkerung und Zuwanderung")
-    assert outputs[1] == "### Einordnung {.unnumbered}\n\nDie Zuwanderung des Jahres 2015 prägt dieses Kapitel."
+    # in reading order (Markdown cells and Markdown outputs): the title, then the text
+    parts = []
+    for c in json.loads(staged.read_text(encoding="utf-8"))["cells"]:
+        if c["cell_type"] == "markdown":
+            parts.append("".join(c["source"]))
+        parts += ["".join(o["data"]["text/markdown"]) for o in c.get("outputs", [])
+                  if "text/markdown" in o.get("data", {})]
+    first = next(i for i, p in enumerate(parts) if p.startswith("# "))
+    assert parts[first].startswith("# Bevölkerung und Zuwanderung")
+    assert parts[first + 1] == "### Einordnung {.unnumbered}\n\nDie Zuwanderung des Jahres 2015 prägt dieses Kapitel."
 
 
 @pytest.mark.parametrize(
