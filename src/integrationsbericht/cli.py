@@ -131,7 +131,18 @@ def _version() -> str:
 def _console():
     from rich.console import Console
 
-    return Console(stderr=False, highlight=False, soft_wrap=True)
+    from .escaping import terminal
+
+    class SafeConsole(Console):
+        """Messages quote input files: no markup, no emoji codes, no raw control bytes."""
+
+        def print(self, *objects, **kwargs):
+            kwargs.setdefault("markup", False)
+            kwargs.setdefault("highlight", False)
+            kwargs.setdefault("emoji", False)
+            return super().print(*(terminal(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+    return SafeConsole(stderr=False, highlight=False, soft_wrap=True, emoji=False)
 
 
 def _project(args):
@@ -186,9 +197,10 @@ def cmd_build(args, console) -> int:
 def _build_one(args, ags: str | None, out: Path | None, console) -> int:
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from .pipeline import build
-
     import io
+
+    from .escaping import terminal
+    from .pipeline import build
 
     log_path = _log_file(out, args.project)
     try:
@@ -201,7 +213,7 @@ def _build_one(args, ags: str | None, out: Path | None, console) -> int:
     def log(msg: str) -> None:
         console.print(msg)
         try:
-            logf.write(msg + "\n")
+            logf.write(terminal(msg) + "\n")
             logf.flush()
         except OSError:  # e.g. the disk filled up: the terminal still gets the message
             pass
@@ -392,7 +404,14 @@ def main(argv: list[str] | None = None) -> int:
         "anpassen": cmd_adapt,
     }[args.command]
     try:
-        return handler(args, console)
+        rc = handler(args, console)
+        if rc == EXIT_INTERRUPTED and args.command == "build":
+            # Ctrl-C: the chapter kernels are killed; do not wait at exit for worker threads
+            # that still unwind from them
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(rc)
+        return rc
     except ReportError as err:
         console.print(f"Fehler: {err}")
         return EXIT_ERROR

@@ -168,3 +168,20 @@ def check_authored(text: str, file, *, first_line: int = 1) -> None:
 
 
 __all__ += ["check_authored"]
+
+
+# -- the terminal -----------------------------------------------------------------------------
+_TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal(text: str) -> str:
+    """``text`` safe to print: control characters (escape sequences, bidi overrides, NUL …)
+    from a binary or hostile input are shown as ``\\xNN``/``\\uNNNN``, never sent raw."""
+    def show(m: re.Match) -> str:
+        c = ord(m.group(0))
+        return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+    return _TERMINAL_CONTROL.sub(show, str(text))
+
+
+__all__ += ["terminal"]

@@ -86,6 +86,8 @@ class KernelPool:
         self._lock = threading.Lock()
         self._wanted = 0
         self._budget: int | None = None
+        self._out: set[KernelManager] = set()  # handed out, still running a notebook
+        self._aborted = False
         for _ in range(self.size):
             self._spawn()
 
@@ -119,17 +121,45 @@ class KernelPool:
     def take(self, cwd: Path | None = None, timeout: float = 300) -> KernelManager:
         item = self._ready.get(timeout=timeout)
         self._spawn()  # keep the pool full while this kernel works
-        if isinstance(item, Exception):
+        if isinstance(item, BaseException):
             raise item
+        with self._lock:
+            if self._aborted:
+                _shutdown(item)
+                raise KeyboardInterrupt
+            self._out.add(item)
         if cwd is not None:
             _run(item, f"import os as _ib_os\n_ib_os.chdir({str(cwd)!r})\ndel _ib_os\n")
         return item
 
+    def release(self, km: KernelManager) -> None:
+        """Shut down a kernel handed out by :meth:`take` once its notebook is done."""
+        with self._lock:
+            self._out.discard(km)
+        _shutdown(km)
+
+    def abort(self) -> None:
+        """Ctrl-C: kill every kernel now, the ones running notebooks included, so that the
+        build stops within seconds instead of waiting for the chapters to finish."""
+        with self._lock:
+            self._closed = self._aborted = True
+            running, self._out = list(self._out), set()
+        for km in running:
+            _kill(km)
+        self._drain()
+        for _ in range(self.size + len(self._threads) + len(running)):
+            self._ready.put(KeyboardInterrupt())  # wakes every take() still waiting
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
+            aborted = self._aborted
         for t in self._threads:
-            t.join(timeout=60)
+            # after an abort, a kernel still starting shuts itself down when it is up
+            t.join(timeout=2 if aborted else 60)
+        self._drain()
+
+    def _drain(self) -> None:
         while True:
             try:
                 item = self._ready.get_nowait()
@@ -143,6 +173,21 @@ class KernelPool:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _kill(km: KernelManager) -> None:
+    """Kill the kernel process at once (from any thread): papermill, waiting for its output,
+    sees a dead kernel within a second."""
+    import os
+    import signal
+
+    pid = getattr(getattr(km, "provisioner", None), "pid", None)
+    if pid:
+        try:
+            os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+        except OSError:  # already gone
+            pass
+    _shutdown(km)
 
 
 def _shutdown(km: KernelManager) -> None:

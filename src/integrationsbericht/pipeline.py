@@ -417,7 +417,7 @@ def execute_chapter(entry: ChapterEntry, stage: Path, pool=None) -> None:
     from papermill.exceptions import PapermillExecutionError
 
     from .chapter_title import title_into_markdown_cell
-    from .kernels import KERNEL_ARGS, _shutdown
+    from .kernels import KERNEL_ARGS
 
     out = stage / entry.path
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -462,7 +462,7 @@ def execute_chapter(entry: ChapterEntry, stage: Path, pool=None) -> None:
         ) from None
     finally:
         if km is not None:
-            _shutdown(km)
+            pool.release(km)
     # a title displayed by a code cell goes into a Markdown cell, where Quarto reads titles
     title_into_markdown_cell(tmp)
     os.replace(tmp, out)
@@ -505,7 +505,8 @@ def execute_chapters(
     failures: list[BuildError] = []
     done: list[str] = []
     tasks = {}
-    with cf.ThreadPoolExecutor(max_workers=max(1, jobs)) as workers:
+    workers = cf.ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
         futures = {}
         for c, key in todo:
             if progress is not None:
@@ -522,6 +523,12 @@ def execute_chapters(
             (cache_dir / f"{c.name}.key").write_text(key)
             done.append(c.name)
             log(f"Kapitel '{c.name}' ausgeführt ({seconds:.1f} s).")
+    except BaseException:  # Ctrl-C: stop the kernels now instead of waiting for the chapters
+        if pool is not None:
+            pool.abort()
+        workers.shutdown(wait=False, cancel_futures=True)
+        raise
+    workers.shutdown(wait=True)
     if failures:
         if len(failures) == 1:
             raise failures[0]
