@@ -92,3 +92,14 @@ def test_datengrundlage_lines_agree_and_name_source_and_period():
     assert "Grundlage wären die Kennzahlen der vorigen Ausgabe" in basis.chapter_line("Änderungen", ["previous"])
     assert "Grundlage wären ein Auszug aus dem Melderegister nach Stadtbezirken und eine" in \
         basis.chapter_line("X", ["districts", "survey"])
+
+
+def test_a_share_is_compared_in_words():
+    from integrationsbericht.charts import compare_sentence
+
+    comps = [("regierungsbezirk", "Detmold", 9.2), ("land", "Nordrhein-Westfalen", 13.8), ("bund", "Deutschland", 10.5)]
+    assert compare_sentence(13.1, comps, "%", 1).replace(S, " ") == (
+        "Der Wert ist damit höher als im Regierungsbezirk Detmold (9,2 %) und in Deutschland (10,5 %), "
+        "aber niedriger als in Nordrhein-Westfalen (13,8 %).")
+    assert compare_sentence(10.5, comps[2:], "%", 1).replace(S, " ") == "Der Wert ist damit genauso hoch wie in Deutschland (10,5 %)."
+    assert compare_sentence(20.0, comps[:1], "%", 1).replace(S, " ") == "Der Wert ist damit höher als im Regierungsbezirk Detmold (9,2 %)."

@@ -495,6 +495,36 @@ def not_available(region: str, title: str) -> str:
     return f"Für {region} liegen in den verwendeten Daten keine Angaben zu „{title}“ vor."
 
 
+def _in_region(role: str, name: str) -> str:
+    """"im Regierungsbezirk Detmold", "in Nordrhein-Westfalen", "in Deutschland"."""
+    if role == "regierungsbezirk":
+        plain = name.replace("Reg.-Bez. ", "").replace("Regierungsbezirk ", "")
+        return f"im Regierungsbezirk {plain}"
+    return f"in {name}"
+
+
+def compare_sentence(own: float, comps: list[tuple[str, str, float]], unit: str, dec: int) -> str:
+    """Interpretation of a share against the comparison regions, in plain German:
+    "Der Wert ist damit höher als im Regierungsbezirk Detmold (9,2 %) und in Deutschland
+    (10,5 %), aber niedriger als in Nordrhein-Westfalen (13,8 %)." Equal after rounding:
+    "genauso hoch wie"."""
+    from . import german as de
+
+    r = fmt.round_half_up
+    more, less, same = [], [], []
+    for role, name, v in comps:
+        phrase = f"{_in_region(role, name)} ({de.value(v, unit, dec)})"
+        (same if r(own, dec) == r(v, dec) else more if own > v else less).append(phrase)
+    parts = []
+    if more:
+        parts.append(f"höher als {de.join(more)}")
+    if less:
+        parts.append(("aber " if more else "") + f"niedriger als {de.join(less)}")
+    if same:
+        parts.append(("und " if parts else "") + f"genauso hoch wie {de.join(same)}")
+    return "Der Wert ist damit " + ", ".join(parts).replace(", und ", " und ") + "."
+
+
 def describe(df: pd.DataFrame, ind, ed, group: str = "insgesamt", group_labels: dict | None = None) -> str:
     """German paragraph with the computed numbers for one indicator and group."""
     city = ed.city
@@ -514,9 +544,12 @@ def describe(df: pd.DataFrame, ind, ed, group: str = "insgesamt", group_labels: 
             continue
         v = _value_at(df, ind.id, reg["ags"].iloc[0], group, year)
         if v is not None and not pd.isna(v["value"]):
-            comps.append(f"{region_label(reg['name'].iloc[0], role)} {fmt_value(v['value'], unit, dec)}")
-    if comps:
-        text.append("Zum Vergleich: " + ", ".join(comps) + ".")
+            comps.append((role, str(reg["name"].iloc[0]), float(v["value"])))
+    if comps and unit in ("%", "Prozent"):
+        text.append(compare_sentence(float(row["value"]), comps, unit, dec))
+    elif comps:
+        text.append("Zum Vergleich: " + ", ".join(
+            f"{region_label(n, r)} {fmt_value(v, unit, dec)}" for r, n, v in comps) + ".")
     from . import german as de
 
     changes = []
