@@ -561,7 +561,7 @@ def describe(df: pd.DataFrame, ind, ed, group: str = "insgesamt", group_labels: 
         text.append(f"{de.capitalize(changes[0].split(' ', 2)[0])} {changes[0].split(' ', 2)[1]} ist er "
                     + changes[0].split(" ", 2)[2] + "".join(f", {c}" for c in changes[1:]) + ".")
     if row["break"]:
-        text.append(f"Hinweis: {str(row['note']).rstrip('.')}.")
+        text.append(f"Werte davor sind nur eingeschränkt vergleichbar ({str(row['note']).rstrip('.')}).")
     return " ".join(text)
 
 
