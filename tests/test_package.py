@@ -262,3 +262,19 @@ def test_repository_is_a_project_and_the_package_folder_is_not():
     names = [n for n, _ in toc_entries(Project(REPO).quarto())]
     assert names[0] == "index.ipynb" and "report/impressum.qmd" in names
     assert all(Project(REPO).chapter_source(n).is_file() for n in names)
+
+
+@pytest.mark.e2e
+def test_init_without_ags_makes_a_demo_project_that_passes_check(tmp_path, monkeypatch, capsys):
+    from integrationsbericht.cli import main
+
+    assert main(["init", str(tmp_path / "demo")]) == 0
+    root = tmp_path / "demo"
+    assert (root / "data" / "raw" / "DEMODATEN.txt").is_file()
+    assert yaml.safe_load((root / "config" / "edition.yml").read_text(encoding="utf-8"))["year"] == 2025
+    monkeypatch.chdir(root / "report")  # found from a subfolder
+    capsys.readouterr()
+    assert main(["check"]) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Daten nach Stadtbezirken: geprüft" in out and "Alle Prüfungen bestanden" in out
+    assert not (DEFAULTS / "data").exists() and not (DEFAULTS / "build").exists()
