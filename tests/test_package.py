@@ -104,6 +104,16 @@ def test_wheel_in_a_fresh_venv_builds_another_kreis_and_leaves_the_venv_untouche
     assert "Gütersloh" in index and "Demodaten" not in index
     assert (proj / "_book" / "Integrationsbericht_Guetersloh_2015.pdf").is_file()
     assert (proj / "data" / "processed" / "05754").is_dir() and (proj / "build").is_dir()
+    # the numbers are Gütersloh's own: population 31.12.2015 as in the raw GENESIS file
+    raw = next(line for line in (shared_data / "genesis" / "12411-01-01-4_00.csv").read_text(encoding="utf-8").splitlines()
+               if line.startswith("05754;"))
+    assert raw.split(";")[1].strip() == "Gütersloh, Kreis"
+    import csv
+
+    with open(proj / "_book" / "downloads" / "indikatoren.csv", encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["ags"] == "05754" and r["indicator"] == "bevoelkerung"
+                and r["group"] == "insgesamt" and r["period"].endswith("2015")]
+    assert rows and float(rows[0]["value"]) == float(raw.split(";")[2])
 
     # 5. nothing of it went into the environment
     after = _snapshot(venv)
