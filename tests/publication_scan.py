@@ -18,7 +18,8 @@ CHECKS = {
     "Pfad im Projekt": re.compile(r"\b(?:config|report|notebooks|templates|src|data)/[\w\-]"),
     "Markdown": re.compile(r"\*\*|\]\(|\{#|:::|\\\*|\{\.|<!--|^#{1,6} ", re.M),
     "Typst": re.compile(r"#(?:set|show|let|figure|text|block|image)\b[\(\s\[]"),
-    "YAML": re.compile(r"^\s*[a-z_]+: [a-z]", re.M),
+    # a config line such as "status: entwurf" or "example: true" (a whole line, one value)
+    "YAML": re.compile(r"^\s*[a-z_]+: [\w\"'.\-]+\s*$|^---\s*$", re.M),
     "englischer Bezeichner": re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b"),
     "fehlender Wert": re.compile(r"\b(?:nan|NaN|None|NaT|undefined)\b"),
     "Werkzeug": re.compile(r"Vorlage|Platzhalter|Regeldatei|Noch keine Handlungsempfehlungen|"
@@ -102,7 +103,9 @@ def table_cells(path: Path) -> str:
 def pdf_text(path: Path) -> str:
     from pypdf import PdfReader
 
-    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    text = "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    # words hyphenated at a line end ("Reihen-|bruch: …") are joined before the scan
+    return re.sub(r"[\xad\u00ad-]\n(?=\w)", "", text)
 
 
 def texts(book: Path):
