@@ -95,3 +95,12 @@ def test_measures_table_with_mixed_encoding_is_refused(tmp_path):
     with pytest.raises(InputError) as err:
         _read_table(path)
     assert err.value.line == 2
+
+
+def test_nul_bytes_are_not_text():
+    """UTF-16 or binary data: before issue 17 a NUL in a GENESIS label passed check and build."""
+    with pytest.raises(InputError) as err:
+        decode_text("kopf\nBevölkerung\x00\n".encode(), "g.csv")
+    assert (err.value.line, err.value.column) == (2, 12) and "Null-Bytes" in err.value.message
+    with pytest.raises(InputError):
+        decode_text("Tabelle: 1".encode("utf-16"), "g.csv")

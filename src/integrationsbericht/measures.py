@@ -125,7 +125,8 @@ def _read_table(path: Path) -> pd.DataFrame:
         try:
             df = pd.read_excel(path, dtype=str, keep_default_na=False, sheet_name=0)
         except Exception as exc:  # openpyxl raises many kinds
-            raise InputError(f"Die Excel-Datei lässt sich nicht lesen ({type(exc).__name__}).",
+            raise InputError("Die Datei ist keine lesbare Excel-Arbeitsmappe (.xlsx); bitte in Excel "
+                             "als „Excel-Arbeitsmappe“ oder als CSV (UTF-8) speichern.",
                              file=path) from None
     else:
         from .sources.encoding import decode_text

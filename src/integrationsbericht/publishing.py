@@ -166,7 +166,8 @@ def check_output(out: Path, *, protected: Iterable[Path] = ()) -> None:
     except OSError as exc:
         raise (
             os_error(exc, parent)
-            or BuildError(f"Im Ordner {parent} kann nicht geschrieben werden ({exc.strerror}).", file=parent)
+            or BuildError(f"Im Ordner {parent} kann nicht geschrieben werden "
+                          f"(Systemfehler {errno.errorcode.get(exc.errno or 0, exc.errno)}).", file=parent)
         ) from None
     finally:
         with contextlib.suppress(OSError):

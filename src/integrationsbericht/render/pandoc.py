@@ -324,7 +324,7 @@ def edition_colors(meta: dict) -> dict[str, str]:
         if ratio < 4.5:
             raise ConfigError(
                 f"Die Farbe {key} ({colors[key]}) hat auf Weiß nur einen Kontrast von "
-                f"{fmt.number(ratio, 1)}:1; für Barrierefreiheit (WCAG 2.1 AA) sind mindestens 4,5:1 nötig.",
+                f"{fmt.number(ratio, 2)}:1; für Barrierefreiheit (WCAG 2.1 AA) sind mindestens 4,5:1 nötig.",
                 hint="Eine dunklere Farbe wählen.",
             )
     return colors
@@ -393,7 +393,7 @@ def image_size(path: Path) -> tuple[float, float]:
         with Image.open(path) as img:
             return float(img.width), float(img.height)
     except OSError as err:
-        raise ConfigError(f"Die Logodatei kann nicht gelesen werden: {err}", file=path) from None
+        raise ConfigError("Die Logodatei ist kein lesbares PNG- oder JPEG-Bild.", file=path) from None
 
 
 LOGO_HEIGHT_PX = 48

@@ -44,6 +44,14 @@ def decode_text(
     Raises :class:`InputError` with file, line and column otherwise."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    nul = raw.find(b"\x00")
+    if nul >= 0:  # UTF-16/32 or binary data: no text table has NUL bytes
+        n_line, n_col = locate(raw, nul)
+        raise InputError(
+            f"{what} enthält Null-Bytes: Sie ist keine Textdatei in UTF-8 oder ISO-8859-1 "
+            "(vielleicht UTF-16 oder eine Binärdatei).",
+            file=path, line=n_line, column=n_col, hint=_HINT,
+        )
     try:
         return raw.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError as exc:

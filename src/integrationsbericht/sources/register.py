@@ -54,16 +54,9 @@ def _list(values) -> str:
 def _read_raw(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise InputError("Registerauszug nicht gefunden.", file=path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise InputError(
-            "Die Datei ist nicht UTF-8-kodiert.",
-            file=path,
-            line=line,
-            hint="Bitte als CSV (UTF-8), Trennzeichen Semikolon, speichern.",
-        ) from None
+    from .encoding import decode_text
+
+    text, _enc = decode_text(path.read_bytes(), path, fallback=None)
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise InputError("Die Datei ist leer; erwartet wird eine Kopfzeile.", file=path, line=1)

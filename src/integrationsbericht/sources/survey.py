@@ -32,19 +32,9 @@ def _fmt_codes(codes) -> str:
 
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        bad = raw[exc.start : exc.start + 1].hex().upper()
-        raise InputError(
-            f"Die Befragungsdatei ist nicht UTF-8-kodiert (ungültiges Byte 0x{bad}).",
-            file=path,
-            line=line,
-            hint="Bitte die Datei als CSV (UTF-8) speichern, z. B. in Excel „CSV UTF-8 (durch "
-            "Trennzeichen getrennt)“. Umlaute in offenen Antworten gehen sonst verloren.",
-        ) from None
+    from .encoding import decode_text
+
+    text, _enc = decode_text(path.read_bytes(), path, fallback=None, what="Die Befragungsdatei")
     if not text.strip():
         raise InputError("Die Befragungsdatei ist leer.", file=path, line=1)
     first = text.split("\n", 1)[0]
