@@ -100,8 +100,9 @@ def check_output(out: Path, *, protected: Iterable[Path] = ()) -> None:
     for p in protected:
         p = Path(p).resolve()
         if p == out or p.is_relative_to(out):
+            what = "ist selbst" if p == out else "enthält"
             raise BuildError(
-                f"{where} enthält {p} (Berichtsprojekt, Daten oder Konfiguration). "
+                f"{where} {what} {p} (Berichtsprojekt, Daten oder Konfiguration). "
                 "Er würde beim Veröffentlichen ersetzt; bitte einen eigenen Ordner für die "
                 "Ausgabe angeben, z. B. _book/ im Projekt.",
                 file=out,
