@@ -10,7 +10,6 @@ already anonymised text; the raw answers never leave ``data/processed``.
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,15 +51,12 @@ def anonymise(text: str, extra_patterns: list[re.Pattern] | None = None) -> str:
     return out
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~^$@])")
-
-
 def escape_text(text: str) -> str:
-    """Safe for HTML *and* Markdown: HTML-escaped, Markdown syntax characters backslashed."""
-    escaped = html.escape(text, quote=True)
-    # keep the entities intact, escape Markdown syntax elsewhere
-    parts = re.split(r"(&[a-z]+;|&#x?[0-9a-f]+;)", escaped)
-    return "".join(p if p.startswith("&") and p.endswith(";") else _MD_SPECIAL.sub(r"\\\1", p) for p in parts)
+    """An open answer as literal Markdown text: the one escaping path for text from data
+    (:func:`integrationsbericht.escaping.md`; pandoc then escapes it for HTML and Typst)."""
+    from ..escaping import md
+
+    return md(text)
 
 
 class _Strict(BaseModel):
