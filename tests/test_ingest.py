@@ -131,13 +131,20 @@ def test_removed_raw_file_removes_its_outputs(tmp_path):
 
 
 def test_duplicate_table_code_names_both_files(tmp_path):
+    """Two exports of one table with the same Stand: identical cells merge, differing ones stop."""
     data = _data_dir(tmp_path, "valid_mini.csv")
-    shutil.copyfile(HAND / "valid_mini.csv", data / "genesis" / "zweite_fassung.csv")
+    second = data / "genesis" / "zweite_fassung.csv"
+    shutil.copyfile(HAND / "valid_mini.csv", second)
+    m = ingest_genesis(data, tmp_path / "out", ["05711"])  # same cells: one table
+    assert m["99999-01-01-4"]["rows"] == 2 and m["99999-01-01-4"]["changes"] == []
+    second.write_text(
+        second.read_text("utf-8").replace("Stadt;333090;43548", "Stadt;333091;43548"), "utf-8"
+    )
     with pytest.raises(InputError) as info:
         ingest_genesis(data, tmp_path / "out", ["05711"])
     text = str(info.value)
     assert "99999-01-01-4" in text and "valid_mini.csv" in text and "zweite_fassung.csv" in text
-    assert "doppelt" in text
+    assert "333090" in text and "333091" in text and "neuere" in text
 
 
 def test_broken_file_stops_ingest_with_its_message(tmp_path):
@@ -170,5 +177,5 @@ def test_bad_arguments(tmp_path):
     with pytest.raises(InputError, match="Unterordner „genesis“"):
         ingest_genesis(tmp_path / "nirgends", tmp_path / "out", ["05711"])
     (tmp_path / "leer" / "genesis").mkdir(parents=True)
-    with pytest.raises(InputError, match="keine GENESIS-CSV-Dateien"):
+    with pytest.raises(InputError, match="keine GENESIS-Exporte"):
         ingest_genesis(tmp_path / "leer", tmp_path / "out", ["05711"])

@@ -30,14 +30,18 @@ def _reader_fingerprint() -> str:
     return READER_FINGERPRINT
 
 
-def read_genesis_cached(path: Path, cache_dir: Path | None) -> pd.DataFrame:
-    """``read_genesis(path)``, memoised in ``cache_dir`` (no caching when it is ``None``)."""
+def read_genesis_cached(path: Path, cache_dir: Path | None, code: str | None = None) -> pd.DataFrame:
+    """``read_genesis(path)``, memoised in ``cache_dir`` (no caching when it is ``None``).
+
+    ``code`` names the table of a plain flat file (from the fetch manifest)."""
     from .sources.genesis import read_genesis
 
     path = Path(path)
     if cache_dir is None:
-        return read_genesis(path)
-    digest = hashlib.sha256((sha256_file(path) + _reader_fingerprint()).encode()).hexdigest()
+        return read_genesis(path, code=code)
+    digest = hashlib.sha256(
+        (sha256_file(path) + _reader_fingerprint() + (code or "")).encode()
+    ).hexdigest()
     data_file = cache_dir / f"{digest}.parquet"
     meta_file = cache_dir / f"{digest}.json"
     if data_file.exists() and meta_file.exists():
@@ -50,7 +54,7 @@ def read_genesis_cached(path: Path, cache_dir: Path | None) -> pd.DataFrame:
             meta["path"] = str(path)
             df.attrs = {"meta": meta}
             return df
-    df = read_genesis(path)
+    df = read_genesis(path, code=code)
     cache_dir.mkdir(parents=True, exist_ok=True)
     meta = dict(df.attrs.get("meta", {}))
     frame = df.copy()

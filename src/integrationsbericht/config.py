@@ -34,7 +34,7 @@ class Comparison(_Strict):
     cities_size_band: tuple[float, float] = (0.75, 1.35)
     # table and cells that give each region's population (for the size comparison)
     population_table: str = "12411-01-01-4"
-    population_where: dict[str, str] = Field(default_factory=lambda: {"h1": "Insgesamt"})
+    population_where: dict[str, str] = Field(default_factory=lambda: {"GES": "insgesamt"})
 
 
 class Branding(_Strict):

@@ -143,24 +143,22 @@ def _genesis_files(data_dir: Path) -> list[Path]:
 
     files = genesis_files(data_dir)  # the same list the ingest reads (".CSV" too)
     if not files:
-        raise InputError("Im Ordner liegen keine GENESIS-CSV-Dateien.", file=gdir)
+        raise InputError("Im Ordner liegen keine GENESIS-Exporte (CSV oder ZIP).", file=gdir)
     return files
 
 
 def _population(files: list[Path], cfg: EditionConfig, cache_dir: Path | None) -> pd.DataFrame:
-    """Population per region and year from the configured population table."""
-    from .cache import read_genesis_cached
+    """Population per region and year from the configured population table (all its exports)."""
+    from .ingest import read_tables
 
     code = cfg.comparison.population_table
-    for f in files:
-        with open(f, "rb") as fh:
-            head = fh.readline().decode("latin-1")
-        if head.split(":", 1)[-1].strip().split(";")[0].strip() == code:
-            df = read_genesis_cached(f, cache_dir)
-            for col, val in cfg.comparison.population_where.items():
-                if col in df.columns:
-                    df = df[df[col] == val]
-            return df[["ags", "region", "year", "value"]].dropna(subset=["value"])
+    tables = read_tables(files[0].parent.parent, cache_dir)
+    if code in tables:
+        df = tables[code]["frame"]
+        for col, val in cfg.comparison.population_where.items():
+            if col in df.columns:
+                df = df[df[col] == val]
+        return df[["ags", "region", "year", "value"]].dropna(subset=["value"])
     raise InputError(
         f"Die Bevölkerungstabelle {code} fehlt im Datenordner; sie wird für die Wahl der "
         "Vergleichsregionen und die Prüfung des Berichtsjahres gebraucht.",
@@ -232,10 +230,12 @@ def resolve(
     pop = _population(files, cfg, cache_dir)
     own = pop[pop["ags"] == cfg.ags]
     years = sorted(own["year"].dropna().astype(int).unique())
-    if cfg.year not in years:
+    # The report year need not be in the data: every indicator shows its latest period up to
+    # that year. Only a year before all population data is refused.
+    if not any(y <= cfg.year for y in years):
         avail = f"{years[0]}–{years[-1]}" if years else "keine"
         raise ConfigError(
-            f"Für das Berichtsjahr {cfg.year} liegen für {short_name(region_name)} keine "
+            f"Für das Berichtsjahr {cfg.year} und früher liegen für {short_name(region_name)} keine "
             f"Bevölkerungsdaten vor (Tabelle {cfg.comparison.population_table}; vorhandene Jahre: "
             f"{avail}). Bitte --year anpassen oder aktuelle Daten ablegen."
         )

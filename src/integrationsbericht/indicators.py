@@ -352,7 +352,11 @@ def _index_tables(tables: dict[str, pd.DataFrame], regions: list[str]) -> dict[s
         meta = getattr(df, "attrs", {}).get("meta") or {}
         code = str(meta.get("code") or key)
         sub = df[df["ags"].astype(str).isin(regions)].reset_index(drop=True)
-        label_cols = [c for c in df.columns if re.fullmatch(r"h\d+", c) or c in ("rowdim", "column")]
+        label_cols = [
+            c
+            for c in df.columns
+            if re.fullmatch(r"h\d+|rowdim\d*|column|measure|[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*", c)
+        ]
         labels = {c: {_norm(v) for v in df[c].dropna().unique()} for c in label_cols}
         cols = {c: sub[c].astype(object).fillna("").map(_norm) for c in label_cols}
         flag = sub["flag"].astype(object)

@@ -33,13 +33,14 @@ from .sources.genesis import read_genesis, validate_genesis
 __all__ = ["ingest_genesis", "genesis_files", "READER_FINGERPRINT"]
 
 _AGS_RE = re.compile(r"^(?:DG|\d{2}|\d{3}|\d{5}|\d{8}|\d{12})$")
-_CODE_RE = re.compile(rb"^\s*(?:GENESIS-)?Tabelle:\s*([^;\s]+)")
 
 
 def _fingerprint() -> str:
     """Hash of the reader and ingest code: a changed reader re-ingests every table."""
     h = hashlib.sha256()
-    for mod_file in (_genesis.__file__, __file__, _genesis.MAPPING_FILE):
+    from .sources import vintages as _vintages
+
+    for mod_file in (_genesis.__file__, _vintages.__file__, __file__, _genesis.MAPPING_FILE):
         h.update(Path(mod_file).read_bytes())
     return h.hexdigest()[:16]
 
@@ -47,17 +48,14 @@ def _fingerprint() -> str:
 READER_FINGERPRINT = _fingerprint()
 
 
-def _peek_code(path: Path) -> str | None:
-    with open(path, "rb") as fh:
-        first = fh.readline(4096)
-    if first.startswith(b"\xef\xbb\xbf"):
-        first = first[3:]
-    m = _CODE_RE.match(first)
-    return m.group(1).decode("ascii", "replace") if m else None
-
-
 def genesis_files(data_dir: str | Path) -> list[Path]:
-    """The GENESIS exports of a data folder (``<data>/genesis/*.csv``), sorted by name."""
+    """The GENESIS exports of a data folder, sorted by name.
+
+    Every ``*.csv`` (any case, e.g. ``.CSV``) and ``*.zip`` in ``<data>/genesis/`` except the
+    fetch manifest ``abruf-manifest.csv``; what a file holds is decided by its content.
+    """
+    from .sources.vintages import MANIFEST_NAME
+
     gdir = Path(data_dir) / "genesis"
     if not gdir.is_dir():
         raise InputError(
@@ -66,7 +64,88 @@ def genesis_files(data_dir: str | Path) -> list[Path]:
             hint="Die CSV-Exporte von regionalstatistik.de in <Datenordner>/genesis/ ablegen "
             "(siehe docs/genesis.md).",
         )
-    return sorted(p for p in gdir.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+    return sorted(
+        p
+        for p in gdir.iterdir()
+        if p.is_file()
+        and p.suffix.lower() in (".csv", ".zip")
+        and p.name.lower() != MANIFEST_NAME
+        and not p.name.startswith(".")
+    )
+
+
+def read_tables(data_dir: str | Path, cache_dir: Path | None = None, log=None) -> dict[str, dict]:
+    """Every GENESIS table of a data folder, one merged frame per table code.
+
+    Returns ``{code: {"frame", "files", "changes", "dropped", "meta"}}``: the exports of one
+    table (any layout, any vintage) merged by :func:`~.sources.vintages.merge_exports`, periods
+    not yet published dropped (:func:`~.sources.vintages.drop_unpublished`).
+    """
+    from .cache import read_genesis_cached
+    from .sources.vintages import drop_unpublished, evidence, merge_exports, read_manifest
+
+    data_dir = Path(data_dir)
+    files = genesis_files(data_dir)
+    manifest = read_manifest(data_dir / "genesis")
+    by_code: dict[str, list] = {}
+    dropped_all: dict[str, list] = {}
+    for f in files:
+        entry = manifest.get(f.name)
+        df = read_genesis_cached(f, cache_dir, code=(entry or {}).get("tabelle"))
+        meta = dict(df.attrs["meta"])
+        df, dropped = drop_unpublished(df)
+        df.attrs["meta"] = meta
+        code = str(meta["code"])
+        if dropped:
+            dropped_all.setdefault(code, []).append({"file": f.name, "periods": dropped})
+            if log:
+                log(
+                    f"{f.name}: Zeitraum {', '.join(dropped)} noch nicht veröffentlicht (alle "
+                    "Kreise ohne Zahl, Länder/Bund mit Zahlen) – nicht verwendet."
+                )
+        by_code.setdefault(code, []).append((f, df, evidence(meta, entry)))
+    out: dict[str, dict] = {}
+    for code, items in sorted(by_code.items()):
+        merged, changes = merge_exports(items)
+        newest = max(
+            items,
+            key=lambda it: (
+                it[2]["generation"],
+                it[2]["export_ms"] or 0,
+                it[2]["stand"] or __import__("datetime").datetime.min,
+            ),
+        )
+        meta = dict(newest[1].attrs["meta"])
+        stands = [it[1].attrs["meta"].get("stand") for it in items if it[1].attrs["meta"].get("stand")]
+        if stands:
+            meta["stand"] = max(stands, key=lambda t: (t[-4:], t[3:5], t[:2]))
+        meta["files"] = [
+            {
+                "file": it[0].name,
+                "layout": it[1].attrs["meta"].get("layout"),
+                "stand": it[1].attrs["meta"].get("stand"),
+                "export_ms": it[1].attrs["meta"].get("export_ms"),
+            }
+            for it in items
+        ]
+        merged.attrs["meta"] = meta
+        if log:
+            if changes:
+                log(f"Tabelle {code}: {len(changes)} Werte durch einen neueren Export geändert, z. B.:")
+            for c in changes[:3]:
+                log(
+                    f"Tabelle {code}, Region {c['ags']}, {c['period']}, „{c['cell']}“: {c['old']} → "
+                    f"{c['new']} (neuerer Export „{c['new_file']}“ ersetzt „{c['old_file']}“)"
+                )
+
+        out[code] = {
+            "frame": merged,
+            "files": [it[0] for it in items],
+            "changes": changes,
+            "dropped": dropped_all.get(code, []),
+            "meta": meta,
+        }
+    return out
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -114,9 +193,17 @@ def _check_regions(regions: Iterable[str]) -> list[str]:
 
 
 def ingest_genesis(
-    data_dir: str | Path, out_dir: str | Path, regions: Iterable[str], cache_dir: Path | None = None
+    data_dir: str | Path,
+    out_dir: str | Path,
+    regions: Iterable[str],
+    cache_dir: Path | None = None,
+    log=None,
 ) -> dict:
     """Validate every GENESIS export of ``data_dir`` and write the edition's tables.
+
+    Several exports of one table (old and new downloads, any layout) are merged into one
+    table (newer export wins, see :mod:`.sources.vintages`); the values a newer export changed
+    are in ``meta["changes"]`` and, with ``log``, in the build log.
 
     Returns a manifest ``{code: meta}``; ``meta`` is the content of ``<code>.json`` (``code``,
     ``title``, ``unit``, ``source``, ``stand``, ``footnotes``, ``encoding``, ``source_file``,
@@ -124,39 +211,31 @@ def ingest_genesis(
     stored) telling whether the table was written in this run. With ``cache_dir``, parsed raw
     files are shared between editions (many regions read the same exports).
     """
-    from .cache import read_genesis_cached
-
     data_dir = Path(data_dir)
     out = Path(out_dir) / "genesis"
     wanted = _check_regions(regions)
     files = genesis_files(data_dir)
     if not files:
         raise InputError(
-            "Im Ordner liegen keine GENESIS-CSV-Dateien.",
+            "Im Ordner liegen keine GENESIS-Exporte (CSV oder ZIP).",
             file=data_dir / "genesis",
-            hint="Die CSV-Exporte von regionalstatistik.de hier ablegen (siehe docs/genesis.md).",
+            hint="Die Exporte von regionalstatistik.de hier ablegen (siehe docs/genesis.md).",
         )
     out.mkdir(parents=True, exist_ok=True)
-
-    # one raw file per table code (code from the file's first line, never the file name)
-    by_code: dict[str, Path] = {}
-    for f in files:
-        code = _peek_code(f)
-        if code is None:
-            read_genesis(f)  # raises the reader's precise error (empty, not GENESIS …)
-            raise InputError("Die Datei ist kein GENESIS-Export.", file=f, line=1)  # pragma: no cover
-        if code in by_code:
-            raise InputError(
-                f"Die Tabelle {code} liegt doppelt vor: in „{by_code[code].name}“ und in "
-                f"„{f.name}“. Bitte nur eine Datei je Tabelle ablegen (ältere Fassung entfernen).",
-                file=f,
-                line=1,
-            )
-        by_code[code] = f
+    tables = read_tables(data_dir, cache_dir, log=log)
 
     manifest: dict[str, dict] = {}
-    for code, f in sorted(by_code.items()):
-        sha = sha256_file(f)
+    for code, info in tables.items():
+        h = hashlib.sha256()
+        for f in info["files"]:
+            h.update(f.name.encode() + b"\0" + sha256_file(f).encode())
+        mf = data_dir / "genesis" / "abruf-manifest.csv"
+        if mf.is_file():
+            h.update(sha256_file(mf).encode())
+        # one raw file: its own SHA-256; several exports (or a manifest): a hash over all of them
+        sha = h.hexdigest()
+        if len(info["files"]) == 1 and not mf.is_file():
+            sha = sha256_file(info["files"][0])
         pq_path = out / f"{code}.parquet"
         js_path = out / f"{code}.json"
         old = None
@@ -175,22 +254,24 @@ def ingest_genesis(
             manifest[code] = {**old, "rewritten": False}
             continue
 
-        df = read_genesis_cached(f, cache_dir)
+        df = info["frame"]
         meta = dict(df.attrs["meta"])
         sub = df[df["ags"].isin(wanted)].reset_index(drop=True)
-        validate_genesis(sub, f)
+        validate_genesis(sub, info["files"][-1])
         found = sorted(set(sub["ags"]))
         _write_parquet(sub, pq_path)
         meta.update(
             {
-                "path": str(f.resolve()),
-                "source_file": f.name,
+                "path": str(info["files"][-1].resolve()),
+                "source_file": ", ".join(f.name for f in info["files"]),
                 "sha256": sha,
                 "regions": wanted,
                 "regions_found": found,
                 "regions_missing": [r for r in wanted if r not in found],
                 "rows": int(len(sub)),
                 "periods": sorted(set(sub["period"]), key=lambda p: (p[-4:], p)),
+                "changes": [c for c in info["changes"] if c["ags"] in wanted],
+                "dropped_periods": info["dropped"],
                 "reader": READER_FINGERPRINT,
                 "parquet_sha256": sha256_file(pq_path),
             }

@@ -172,7 +172,9 @@ def prepare_inputs(ed: Edition, stage: Path, log: Log) -> Inputs:
     shutil.rmtree(downloads, ignore_errors=True)
     downloads.mkdir(parents=True)
     log("Amtliche Statistik einlesen und prüfen …")
-    manifest = ingest_genesis(ed.data_dir, proc, ed.region_ags, cache_dir=proc.parent / ".cache" / "genesis")
+    manifest = ingest_genesis(
+        ed.data_dir, proc, ed.region_ags, cache_dir=proc.parent / ".cache" / "genesis", log=log
+    )
     ed.regions.to_parquet(proc / "regions.parquet", index=False)
     inputs.sources = sorted(
         (

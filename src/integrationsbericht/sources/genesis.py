@@ -1256,7 +1256,7 @@ def region_level(ags: str) -> str:
     return {2: "land", 3: "regierungsbezirk", 5: "kreis"}.get(len(ags), "gemeinde")
 
 
-def _quick_regions(path: Path) -> tuple[dict[str, str], str]:
+def _quick_regions(path: Path) -> tuple[dict[str, str], str | None]:
     """Regions (AGS → name) and ``Stand`` of an export by a light line scan.
 
     Gives the same regions as ``read_genesis`` for a well-formed file; anything unusual (no
@@ -1265,6 +1265,15 @@ def _quick_regions(path: Path) -> tuple[dict[str, str], str]:
     """
     text, _enc = _decode(path)
     lines = text.split("\n")
+    if lines[0].split(";", 1)[0].strip() in ("Statistik_Code", "statistics_code"):
+        flat: dict[str, str] = {}
+        for line in lines[1:]:
+            cells = line.split(";", 9)
+            if len(cells) > 8 and cells[5] in _REGION_VARS and _AGS_RE.match(cells[7]):
+                flat.setdefault(cells[7], cells[8].strip())
+        if not flat:
+            read_genesis(path)  # raises the precise error
+        return flat, None
     if not _CODE_RE.match(lines[0].split(";")[0]):
         read_genesis(path)  # raises the precise error
     regions: dict[str, str] = {}
@@ -1308,14 +1317,14 @@ def scan_regions(paths: Iterable[str | Path], *, validate: bool = False) -> pd.D
         else:
             found, stand_text = _quick_regions(p)
             regs = pd.DataFrame({"ags": list(found), "region": list(found.values())})
-        stand = pd.to_datetime(stand_text, format="%d.%m.%Y")
+        stand = pd.to_datetime(stand_text, format="%d.%m.%Y") if stand_text else pd.NaT
         frames.append(regs.assign(_stand=stand))
     if not frames:
         return pd.DataFrame(
             {c: pd.Series(dtype="str") for c in ("ags", "region", "name", "level", "kind")}
         )
     allr = pd.concat(frames, ignore_index=True)
-    allr = allr.sort_values(["ags", "_stand", "region"], kind="stable")
+    allr = allr.sort_values(["ags", "_stand", "region"], kind="stable", na_position="first")
     allr = allr.drop_duplicates("ags", keep="last").sort_values("ags").reset_index(drop=True)
     split = allr["region"].map(_split_region)
     result = pd.DataFrame(
