@@ -201,7 +201,7 @@ def timeseries(
             continue
         st = ROLE_STYLE.get(reg.role, ROLE_STYLE["vergleich"])
         name = region_label(reg.name, reg.role)
-        ax.plot(r["year"], r["value"], label=name, markersize=5, **st)
+        ax.plot(*_gapped(r), label=name, markersize=5, **st)
         ends.append((name, float(r["year"].iloc[-1]), float(r["value"].iloc[-1]), st["color"]))
         data_parts.append(r.assign(Region=name)[["Region", "year", "period", "value", "flag", "note"]])
     _y_range(ax, rows["value"], zero=unit in ("%", "Anzahl"))
@@ -264,7 +264,7 @@ def group_timeseries(
         st = dict(GROUP_STYLE.get(g, OTHER_STYLES[i % len(OTHER_STYLES)]))
         st.pop("hatch", None)
         name = group_labels.get(g, g)
-        ax.plot(r["year"], r["value"], label=name, markersize=5, linewidth=2, **st)
+        ax.plot(*_gapped(r), label=name, markersize=5, linewidth=2, **st)
         ends.append((name, float(r["year"].iloc[-1]), float(r["value"].iloc[-1]), st["color"]))
         parts.append(r.assign(Gruppe=name)[["Gruppe", "year", "period", "value", "flag", "note"]])
     _y_range(ax, rows["value"], zero=unit in ("%", "Anzahl"))
@@ -596,7 +596,14 @@ def describe_gap(df: pd.DataFrame, ind, ed, gap_group: str, a_label: str, b_labe
 
 def section(ch, ed, df: pd.DataFrame, catalogue, indicator: str, *, heading_level: int = 2,
             group_charts: list[str] | None = None, compare_group: str = "insgesamt") -> None:
-    """A full indicator section: heading, definition, text, charts, table, limitations."""
+    """A full indicator section: heading, definition, text, charts, table, limitations.
+
+    An indicator that is not current for the report year (see ``indicators.currency``) is
+    left out; the annex "Datengrundlage" names it with its latest period."""
+    from .indicators import is_current
+
+    if hasattr(ed, "processed_dir") and not is_current(ed, indicator):
+        return
     ind = catalogue.get(indicator)
     glabels = {g: catalogue.group_label(ind, g) for g in ind.groups}
     h = "#" * heading_level
@@ -703,6 +710,21 @@ def targets_block(ch, ed, df: pd.DataFrame, catalogue, field: str) -> None:
     lines = [f"- {r['Symbol']} **{r['Status']}** – {r['Ziel']} (aktuell {r['Aktueller Wert']}, Stand {r['Stand']})" for _, r in ov.iterrows()]
     note = (" Die Zielwerte sind Beispiele, die der Rat noch beschließen muss." if tf.example else "")
     ch.callout("note", title, "\n".join(lines) + "\n\n" + tg.RULE_TEXT + note)
+
+
+def _gapped(r: pd.DataFrame) -> tuple[list[float], list[float]]:
+    """Years and values of one line with a gap (NaN) before every series break, so that no
+    line is drawn through a break (e.g. Zensus 2011 → Zensus 2022)."""
+    xs: list[float] = []
+    ys: list[float] = []
+    brk = r["break"].fillna(False).astype(bool).tolist() if "break" in r else [False] * len(r)
+    for i, (x, y, b) in enumerate(zip(r["year"], r["value"], brk)):
+        if b and i > 0:
+            xs.append(float(x) - 0.5)
+            ys.append(float("nan"))
+        xs.append(float(x))
+        ys.append(float(y))
+    return xs, ys
 
 
 def _time_axes(ax, rows: pd.DataFrame, unit: str, decimals: int) -> None:

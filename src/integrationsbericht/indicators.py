@@ -176,6 +176,9 @@ class Indicator(_Strict):
     relevance: str | None = None
     weight: float = Field(default=1.0, ge=0, le=10)
     better: Literal["higher", "lower"] | None = None
+    # currency: current when the latest period >= report year - max_age (None: catalogue default)
+    max_age: int | None = Field(default=None, ge=0, le=50)
+    one_off: bool = False  # a single survey (e.g. Zensus): always shown with its own date
 
     @model_validator(mode="after")
     def _check_groups(self):
@@ -225,13 +228,54 @@ class Indicator(_Strict):
         return codes
 
 
+class SeriesBreak(_Strict):
+    """A break declared once for several tables (e.g. the Zensus 2022 basis from 31.12.2022)."""
+
+    year: int
+    tables: list[str]
+    note: str
+
+    @field_validator("tables", mode="before")
+    @classmethod
+    def _codes(cls, v):
+        return [str(x).strip() for x in (v or [])]
+
+
+def _split_sources(sources: list[Source] | None, brk: SeriesBreak) -> list[Source] | None:
+    """Split every source of a break table whose year range spans the break year."""
+    if not sources:
+        return sources
+    out: list[Source] = []
+    for src in sources:
+        lo, hi = src.years
+        if src.table in brk.tables and (lo is None or lo < brk.year) and (hi is None or hi >= brk.year):
+            out.append(src.model_copy(update={"years": (lo, brk.year - 1)}))
+            out.append(src.model_copy(update={"years": (brk.year, hi), "note": brk.note}))
+        else:
+            out.append(src)
+    return out
+
+
 class Catalogue(_Strict):
     version: int = 1
+    breaks: list[SeriesBreak] = []  # series breaks declared once (see config/indikatoren.yml)
+    max_age: int = Field(default=2, ge=0, le=50)  # k: current when latest period >= year - k
     fields: dict[str, str] = {}
     # where the texts on relevance ("Bedeutung") come from; printed with them
     relevance_source: str | None = None
     group_labels: dict[str, str] = {}
     indicators: list[Indicator]
+
+    @model_validator(mode="after")
+    def _apply_breaks(self):
+        for brk in self.breaks:
+            for ind in self.indicators:
+                ind.numerator = _split_sources(ind.numerator, brk) or []
+                ind.denominator = _split_sources(ind.denominator, brk)
+                for g in ind.groups.values():
+                    g.numerator = _split_sources(g.numerator, brk)
+                    g.denominator = _split_sources(g.denominator, brk)
+        return self
 
     @model_validator(mode="after")
     def _unique(self):
@@ -974,12 +1018,74 @@ def prepare(edition) -> pd.DataFrame:
     df.to_parquet(out / "indicators.parquet", index=False)
     status = availability(cat, tables)
     status_records = status.to_dict(orient="records")
+    own = str(regions_df.loc[regions_df["role"] == "kreis", "ags"].iloc[0]) if (regions_df["role"] == "kreis").any() else regions[0]
+    cur = currency(df, cat, own, int(edition.year)).to_dict(orient="records")
     (out / "indicators_status.json").write_text(
-        json.dumps({"indicators": status_records, "problems": problems}, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+        json.dumps({"indicators": status_records, "problems": problems, "currency": cur}, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
         encoding="utf-8",
     )
     df.attrs["problems"] = problems
     return df
+
+
+def currency(df: pd.DataFrame, catalogue, ags: str, year: int) -> pd.DataFrame:
+    """Per catalogue indicator: its latest period for ``ags`` and whether it is current.
+
+    An indicator is current when its latest period with a value is at least ``year - k``
+    (``k`` = the indicator's ``max_age``, default the catalogue's ``max_age``, 2); a one-off
+    indicator (``one_off: true``, e.g. the Zensus 2011) is always shown with its own date.
+    Columns ``indicator, title, field, latest_period, latest_year, max_age, one_off, current,
+    tables, line`` (``line``: one plain German sentence for the annex "Datengrundlage").
+    """
+    cat = _as_catalogue(catalogue)
+    rows = []
+    own = df[(df["ags"].astype(str) == str(ags)) & df["value"].notna()] if len(df) else df
+    for ind in cat.indicators:
+        k = ind.max_age if ind.max_age is not None else cat.max_age
+        r = own[own["indicator"] == ind.id] if len(own) else own
+        if len(r):
+            last = r.sort_values(["year", "period"], kind="stable").iloc[-1]
+            ly, lp = int(last["year"]), str(last["period"])
+        else:
+            ly, lp = None, None
+        current = ly is not None and (ind.one_off or ly >= year - k)
+        tables = ", ".join(ind.tables())
+        if ly is None:
+            line = (
+                f"{ind.title}: Die Daten enthalten keine Werte (Tabelle {tables}); der Indikator "
+                "fehlt in den Kapiteln."
+            )
+        elif current:
+            line = f"{ind.title}: neuester Stand {lp} (Tabelle {tables})."
+        else:
+            line = (
+                f"{ind.title}: neuester Stand {lp} (Tabelle {tables}) – älter als {year - k}, "
+                f"daher nicht in den Kapiteln des Berichts {year}."
+            )
+        rows.append(
+            {
+                "indicator": ind.id,
+                "title": ind.title,
+                "field": ind.field,
+                "latest_period": lp,
+                "latest_year": ly,
+                "max_age": k,
+                "one_off": ind.one_off,
+                "current": bool(current),
+                "tables": tables,
+                "line": line,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def is_current(edition, indicator: str) -> bool:
+    """Whether ``indicator`` is current for the edition (see :func:`currency`)."""
+    status = load_status(edition)
+    for rec in status.get("currency", []):
+        if rec["indicator"] == indicator:
+            return bool(rec["current"])
+    return True
 
 
 def load(edition) -> pd.DataFrame:
@@ -996,7 +1102,7 @@ def load(edition) -> pd.DataFrame:
 def load_status(edition) -> dict:
     path = Path(edition.processed_dir) / "indicators_status.json"
     if not path.exists():
-        return {"indicators": [], "problems": []}
+        return {"indicators": [], "problems": [], "currency": []}
     return json.loads(path.read_text(encoding="utf-8"))
 
 

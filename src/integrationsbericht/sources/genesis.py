@@ -798,6 +798,15 @@ def canonical_attribute(mapping: dict, var: str, code: str, label: str) -> str:
     return " ".join(str(label).split())
 
 
+class _Passthrough(dict):
+    """Row spec ``{merkmal: X}``: every label is an attribute of ``X`` as it stands."""
+
+    def __init__(self, var: str):
+        super().__init__()
+        self.var = var
+
+
+
 def _classic_row_spec(mapping: dict, spec) -> dict[str, dict[str, str]] | None:
     """Row spec → {folded label: {var or "measure": attribute}}."""
     if isinstance(spec, str):  # a variable code: labels from the shared list
@@ -809,6 +818,8 @@ def _classic_row_spec(mapping: dict, spec) -> dict[str, dict[str, str]] | None:
             for mcode, labels in (spec["wert"] or {}).items()
             for label in (labels or [])
         }
+    if isinstance(spec, dict) and set(spec) == {"merkmal"}:  # attribute = the label itself
+        return _Passthrough(str(spec["merkmal"]))
     if isinstance(spec, dict) and "zuordnung" in spec:  # mixed rows: label → {VAR: attr}
         out = {}
         for label, pairs in (spec["zuordnung"] or {}).items():
@@ -823,9 +834,20 @@ def _add_classic_dims(df: pd.DataFrame, code: str, mapping: dict) -> None:
     if not klass:
         return
     variables = [str(v) for v in spec.get("merkmale") or []]
-    rows = {k: _classic_row_spec(mapping, v) for k, v in klass.items() if k != "wert"}
+    # "-": a header row that only names a variable ("Nationalität") and carries no attribute
+    ignored = {k for k, v in klass.items() if v == "-"}
+    rows = {k: _classic_row_spec(mapping, v) for k, v in klass.items() if k != "wert" and v != "-"}
     rows = {k: v for k, v in rows.items() if v is not None and k in df.columns}
     fixed_measure = klass.get("wert") if isinstance(klass.get("wert"), str) else None
+    label_cols = [c for c in df.columns if re.fullmatch(r"h\d+|rowdim\d*", c)]
+    if any(c not in rows and c not in ignored for c in label_cols):
+        # a header level the mapping does not describe: the cell's meaning is not fully known,
+        # so it gets no value variable (cells are then matched by their labels, never merged
+        # across different row labels)
+        fixed_measure = None
+        complete = False
+    else:
+        complete = True
     cols = list(rows)
     combos = df[cols].drop_duplicates() if cols else df.head(1)[[]]
     results = []
@@ -834,13 +856,19 @@ def _add_classic_dims(df: pd.DataFrame, code: str, mapping: dict) -> None:
         dims["measure"] = fixed_measure
         ok = True
         for col, label in zip(cols, combo):
-            pairs = rows[col].get(_fold(label))
+            spec_row = rows[col]
+            if isinstance(spec_row, _Passthrough):
+                pairs = {spec_row.var: " ".join(str(label).split())}
+            else:
+                pairs = spec_row.get(_fold(label))
             if pairs is None:
                 ok = False
                 break
             dims.update(pairs)
         if not ok:
             dims = {v: None for v in variables} | {"measure": None}
+        if not complete:
+            dims["measure"] = None
         results.append(dims)
     if not cols:
         for v in variables:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -164,6 +165,11 @@ def merge_exports(items: list[tuple[Path, pd.DataFrame, dict]]) -> tuple[pd.Data
         d["_f"] = i
         frames.append(d)
     allf = pd.concat(frames, ignore_index=True)
+    # label levels a layout does not have (a classic header with one level next to a flat
+    # file with two) are empty labels, as in a classic header
+    for c in allf.columns:
+        if re.fullmatch(r"h\d+|rowdim\d*", c):
+            allf[c] = allf[c].fillna("").astype("str")
     allf["_key"] = _cell_keys(allf)
     dup = allf["_key"].duplicated(keep=False)
     if not dup.any():

@@ -1,0 +1,114 @@
+"""A 2025 report from last decade's and today's downloads side by side (real data).
+
+The data folder is built in a temporary directory from symlinks to ../shared/data/genesis/ and
+../shared/data/genesis-aktuell/ (never in the repository). One lean build for Bielefeld (HTML,
+pandoc); a Landkreis goes through the same resolve/ingest/indicator steps without rendering.
+Values are checked against the raw rows.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.shared
+
+
+def _mixed_folder(shared_data, root):
+    g = root / "daten" / "genesis"
+    g.mkdir(parents=True)
+    for sub in ("genesis", "genesis-aktuell"):
+        for p in sorted((shared_data / sub).iterdir()):
+            if p.suffix.lower() in (".csv", ".zip"):
+                (g / p.name).symlink_to(p)
+    return root / "daten"
+
+
+@pytest.fixture(scope="module")
+def mixed(shared_data, tmp_path_factory):
+    return _mixed_folder(shared_data, tmp_path_factory.mktemp("gemischt"))
+
+
+@pytest.fixture(scope="module")
+def book_2025(mixed, tmp_path_factory):
+    from integrationsbericht.pipeline import build
+
+    tmp = tmp_path_factory.mktemp("book-2025")
+    lines: list[str] = []
+    res = build(
+        data_dir=mixed,
+        ags="05711",
+        year=2025,
+        renderer="pandoc",
+        formats=("html",),
+        out=tmp / "_book",
+        build_root=tmp / "build",
+        processed_root=tmp / "processed",
+        log=lines.append,
+    )
+    return res, tmp / "_book", lines
+
+
+def _value(ind: pd.DataFrame, indicator, period, group="insgesamt", ags="05711"):
+    r = ind[(ind.indicator == indicator) & (ind.ags == ags) & (ind.period == period) & (ind.group == group)]
+    assert len(r) == 1, (indicator, period, group, len(r))
+    return r.iloc[0]
+
+
+def test_2025_edition_from_mixed_vintages(book_2025, shared_data):
+    _res, out, lines = book_2025
+    ind = pd.read_csv(out / "downloads" / "indikatoren.csv", dtype={"ags": str, "period": str})
+    # population on the Zensus 2022 basis (ffcsv-new wins over ffcsv-old for 31.12.2023)
+    pop23 = _value(ind, "bevoelkerung", "31.12.2023")
+    assert float(pop23["value"]) == 331519.0  # not 338410 (Zensus 2011 basis)
+    assert bool(pop23["break"]) and "Zensus 2022" in pop23["note"]
+    assert math.isnan(pop23["change_1y"]) if "change_1y" in ind else True
+    assert float(_value(ind, "bevoelkerung", "31.12.2024")["value"]) == 331605.0
+    assert float(_value(ind, "bevoelkerung", "31.12.2024", "weiblich")["value"]) == 170594.0
+    # every period read is kept: 2015 (Zensus 2011 basis) is still there
+    assert float(_value(ind, "bevoelkerung", "31.12.2015")["value"]) == 333090.0
+    # unemployment rates of the 2023 and 2025 classic "Tabelle:" downloads (raw rows)
+    assert float(_value(ind, "arbeitslosenquote", "2023")["value"]) == 8.2
+    assert float(_value(ind, "arbeitslosenquote", "2023", "auslaendisch")["value"]) == 21.5
+    assert float(_value(ind, "arbeitslosenquote", "2025")["value"]) == 9.1
+    assert float(_value(ind, "arbeitslosenquote", "2025", "auslaendisch")["value"]) == 21.4
+    assert float(_value(ind, "arbeitslosenquote", "2025", "weiblich")["value"]) == 8.7
+    # pupils 2023 (classic CSV with new labels "ausländisch", "Schülerinnen und Schüler …")
+    raw = (shared_data / "genesis-aktuell/21111-01-03-4_2023_regio-web_classic-GENESIS-Tabelle_latin1.csv").read_bytes().decode("latin-1")
+    rows = {l.split(";")[3]: l.split(";") for l in raw.splitlines() if l.startswith("2023;05711;")}
+    share = 100 * float(rows["Gymnasien"][5]) / float(rows["Insgesamt"][5])
+    assert float(_value(ind, "schueler_gymnasium_anteil", "2023")["value"]) == pytest.approx(share, abs=1e-6)
+    # the build log names the replaced values and the unpublished period
+    log = "\n".join(lines)
+    assert "noch nicht veröffentlicht" in log and "30.06.2025" in log
+    assert "durch einen neueren Export geändert" in log
+    # stale indicators are not in the chapters but have a line in the annex
+    annex = (out / "anhang-indikatoren.html").read_text(encoding="utf-8")
+    assert "Datengrundlage" in annex and "Ausländeranteil: neuester Stand 31.12.2015" in annex
+    chapter = (out / "bevoelkerung.html").read_text(encoding="utf-8")
+    assert "331.519" in chapter
+    assert "nicht verfügbar" not in chapter
+
+
+def test_another_kreis_same_steps(mixed, tmp_path):
+    """A Landkreis (Gütersloh) through resolve, ingest and indicators: no change needed."""
+    from integrationsbericht import edition, indicators
+    from integrationsbericht.ingest import ingest_genesis
+
+    ed = edition.resolve(data_dir=mixed, ags="05754", year=2025, processed_root=tmp_path / "p")
+    assert ed.region_name.startswith("Gütersloh")
+    ingest_genesis(ed.data_dir, ed.processed_dir, ed.region_ags, cache_dir=tmp_path / "p" / ".cache" / "genesis")
+    ind = indicators.prepare(ed)
+    raw = (mixed / "genesis" / "12411-01-01-4_2024_regio-api_ffcsv-new_en.csv").read_text(encoding="utf-8-sig")
+    total = next(
+        float(l.split(";")[13]) for l in raw.splitlines() if ";05754;" in l and ";;Total;" in l
+    )
+    r = ind[(ind.indicator == "bevoelkerung") & (ind.ags == "05754") & (ind.group == "insgesamt")]
+    assert float(r[r.period == "31.12.2024"]["value"].iloc[0]) == total
+    status = indicators.load_status(ed)
+    cur = {c["indicator"]: c for c in status["currency"]}
+    assert cur["bevoelkerung"]["current"] and cur["bevoelkerung"]["latest_period"] == "31.12.2024"
+    assert not cur["auslaenderanteil"]["current"]
+    assert cur["migrationshintergrund_anteil"]["current"]  # one-off (Zensus 2011)
