@@ -501,20 +501,16 @@ def official_population(edition, stichtag: str) -> tuple[float, str] | None:
 
 def _official_from_genesis(edition, stichtag: str) -> tuple[float, str] | None:
     """Fallback: the configured population table among the raw GENESIS files."""
-    from .sources.genesis import read_genesis
 
     gdir = Path(edition.data_dir) / "genesis"
     if not gdir.is_dir():
         return None
     code = edition.config.comparison.population_table
-    from .ingest import genesis_files
+    from .ingest import read_tables
 
-    for f in genesis_files(edition.data_dir):
-        with open(f, "rb") as fh:
-            head = fh.readline().decode("latin-1")
-        if head.split(":", 1)[-1].strip().split(";")[0].strip() != code:
-            continue
-        df = read_genesis(f)
+    tables = read_tables(edition.data_dir)  # every layout and vintage, merged per table
+    if code in tables:
+        df = tables[code]["frame"]
         for col, val in edition.config.comparison.population_where.items():
             if col in df.columns:
                 df = df[df[col] == val]

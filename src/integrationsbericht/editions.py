@@ -63,11 +63,18 @@ def checklist(config_path: Path, project_root: Path, year: int) -> list[Checklis
     needed = indicators.all_tables(catalogue)
     present: dict[str, tuple[str, int | None]] = {}
     if (data_dir / "genesis").is_dir():
-        for f in genesis_files(data_dir):
-            try:
-                df = read_genesis_cached(f, None)
-            except Exception:  # a broken file is reported by "check", not here
-                continue
+        from .ingest import read_tables
+
+        try:  # all exports of a table together (old and new downloads side by side)
+            frames = [t["frame"] for t in read_tables(data_dir).values()]
+        except Exception:  # a broken file is reported by "check", not here
+            frames = []
+            for f in genesis_files(data_dir):
+                try:
+                    frames.append(read_genesis_cached(f, None))
+                except Exception:
+                    continue
+        for df in frames:
             meta = df.attrs.get("meta", {})
             years = df["year"].dropna()
             present[str(meta.get("code"))] = (str(meta.get("title", "")), int(years.max()) if len(years) else None)

@@ -1019,7 +1019,11 @@ def prepare(edition) -> pd.DataFrame:
     status = availability(cat, tables)
     status_records = status.to_dict(orient="records")
     own = str(regions_df.loc[regions_df["role"] == "kreis", "ags"].iloc[0]) if (regions_df["role"] == "kreis").any() else regions[0]
-    cur = currency(df, cat, own, int(edition.year)).to_dict(orient="records")
+    cur = [
+        {**r, "latest_year": None if pd.isna(r["latest_year"]) else int(r["latest_year"]),
+         "latest_period": None if pd.isna(r["latest_period"]) else str(r["latest_period"])}
+        for r in currency(df, cat, own, int(edition.year)).to_dict(orient="records")
+    ]
     (out / "indicators_status.json").write_text(
         json.dumps({"indicators": status_records, "problems": problems, "currency": cur}, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
         encoding="utf-8",

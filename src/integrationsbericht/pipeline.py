@@ -764,7 +764,6 @@ def check(
     """Validate config, catalogues and every raw input without building; raises on the first
     problem (a German :class:`ReportError` naming file, line and column)."""
     from . import districts, findings, indicators, measures, summary, targets
-    from .sources.genesis import read_genesis
     from .survey.codebook import load_codebook
     from .survey.open_answers import load_codeframe
 
@@ -784,13 +783,11 @@ def check(
     log(f"Kataloge: {len(catalogue.indicators)} Indikatoren, Ziele, Kennzahlen, Befunde, "
         "Codebuch und Codierschema in Ordnung.")
 
-    from .ingest import genesis_files
+    from .ingest import genesis_files, read_tables
 
-    files = genesis_files(ed.data_dir)  # the same files build reads (".CSV" too)
-    tables = {}
-    for f in files:
-        df = read_genesis(f)
-        tables[df.attrs["meta"]["code"]] = df
+    files = genesis_files(ed.data_dir)  # the same files build reads (".CSV", ".zip" too)
+    # every file read and the exports of each table merged, as build does
+    tables = {code: t["frame"] for code, t in read_tables(ed.data_dir).items()}
     log(f"GENESIS-Dateien: {len(files)} geprüft, in Ordnung.")
     status = indicators.availability(catalogue, tables)
     missing = status[~status["available"]] if "available" in status.columns else status.iloc[0:0]
