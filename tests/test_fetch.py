@@ -528,3 +528,75 @@ def test_fetch_in_a_project_uses_the_packaged_catalogue(cassettes, tmp_path, mon
     # only the population table is among the recordings; the others are reported as unknown
     assert (proj / "daten" / "genesis" / "12411-01-01-4.zip").is_file()
     assert rc == 1 and "gibt es in der Datenbank" in out
+
+
+# ------------------------------------------------------------------------------ fetch → build
+def flat_cells(path: Path) -> list[dict]:
+    """Cells of an API zip (ffcsv), read here independently of the package's reader:
+    ``{"time", "value", <variable code>: <attribute label>, <code>_code: <attribute code>}``."""
+    with zipfile.ZipFile(path) as zf:
+        text = zf.read(zf.namelist()[0]).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    out = []
+    for r in rows:
+        cell = {"time": r["time"], "value": r["value"]}
+        n = 1
+        while f"{n}_variable_code" in r:
+            code = r[f"{n}_variable_code"]
+            cell[code] = r[f"{n}_variable_attribute_label"]
+            cell[f"{code}_code"] = r[f"{n}_variable_attribute_code"]
+            n += 1
+        out.append(cell)
+    return out
+
+
+@pytest.mark.e2e
+def test_fetch_then_build_produces_an_edition_from_the_fetched_files(cassettes, tmp_path, monkeypatch, capsys):
+    """The yearly workflow against the replayed service: fetch, then build from what came."""
+    proj = tmp_path / "projekt"
+    (proj / "config").mkdir(parents=True)
+    (proj / "config" / "edition.yml").write_text(
+        'city: Bielefeld\nags: "05711"\nyear: 2024\ndata_dir: daten\nbranding: {logo: null}\n'
+        "fetch: {timeout: 10, retries: 1, backoff: 0.01}\n", encoding="utf-8")
+    (proj / "config" / "indikatoren.yml").write_bytes(CATALOGUE.read_bytes())
+    (proj / "config" / "kennzahlen.yml").write_text(
+        "key_figures:\n  - {indicator: bevoelkerung}\n  - {indicator: schutzsuchende_offen}\n", encoding="utf-8")
+    (proj / "config" / "ziele.yml").write_text("example: false\nstatus_text: ''\ntargets: []\n", encoding="utf-8")
+    # the field chapters are written for the full catalogue's indicators: not part of this edition
+    (proj / "_quarto.yml").write_text(
+        "book:\n  remove: [report/bevoelkerung.ipynb, report/rechtliche-integration.ipynb, "
+        "report/fruehkindliche-bildung.ipynb, report/schule-ausbildung.ipynb, "
+        "report/arbeit-lebensunterhalt.ipynb]\n", encoding="utf-8")
+    with_token(monkeypatch)
+    monkeypatch.chdir(proj)
+    with Replay(cassettes, token=TOKEN) as server:
+        monkeypatch.setenv("IB_REGIONALSTATISTIK_URL", server.url("regionalstatistik"))
+        monkeypatch.setenv("IB_GENESIS_URL", server.url("genesis-online"))
+        rc = main(["fetch", "--poll-interval", "0.001"])
+        fetched = capsys.readouterr()
+        assert rc == 0, fetched.out
+    rc = main(["build", "--renderer", "pandoc", "--format", "html", "--jobs", "2"])
+    built = capsys.readouterr()
+    assert rc == 0, built.out
+
+    gdir = proj / "daten" / "genesis"
+    table = {(r["indicator"], r["ags"], r["group"], r["period"]): r
+             for r in csv.DictReader(open(proj / "_book" / "downloads" / "indikatoren.csv", encoding="utf-8"))}
+    # population on 31.12.2024 from the Regionaldatenbank zip, by sex
+    pop = [c for c in flat_cells(gdir / "12411-01-01-4.zip") if c["KREISE_code"] == "05711"]
+    for group, label in (("insgesamt", "Insgesamt"), ("maennlich", "männlich"), ("weiblich", "weiblich")):
+        expected = sum(float(c["value"]) for c in pop if c["GES"] == label)
+        assert float(table[("bevoelkerung", "05711", group, "31.12.2024")]["value"]) == expected
+    assert float(table[("bevoelkerung", "05711", "insgesamt", "31.12.2024")]["value"]) == 331605
+    # protection seekers from the GENESIS-Online table that came through the background job
+    cells = [c for c in flat_cells(gdir / "12531-0043.zip")
+             if c["KREISE_code"] == "05711" and c["SCHST2"] == "Offener Schutzstatus"]
+    expected = sum(float(c["value"]) for c in cells)
+    assert expected > 0
+    assert float(table[("schutzsuchende_offen", "05711", "insgesamt", "31.12.2024")]["value"]) == expected
+    row = table[("schutzsuchende_offen", "05711", "insgesamt", "31.12.2024")]
+    assert row["source"] == "12531-0043"
+    index = (proj / "_book" / "index.html").read_text(encoding="utf-8")
+    assert "331.605" in index and "Schutzsuchende mit offenem Schutzstatus" in index
+    # no credential in anything fetch or build wrote, or printed
+    assert_no_secret(tmp_path, fetched.out + fetched.err + built.out + built.err)
