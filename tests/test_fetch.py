@@ -552,7 +552,7 @@ def flat_cells(path: Path) -> list[dict]:
 
 @pytest.mark.e2e
 def test_fetch_then_build_produces_an_edition_from_the_fetched_files(cassettes, tmp_path, monkeypatch, capsys):
-    """The yearly workflow against the replayed service: fetch, then build from what came."""
+    """The yearly workflow against the replayed service: fetch, check, then build from what came."""
     proj = tmp_path / "projekt"
     (proj / "config").mkdir(parents=True)
     (proj / "config" / "edition.yml").write_text(
@@ -575,6 +575,9 @@ def test_fetch_then_build_produces_an_edition_from_the_fetched_files(cassettes, 
         rc = main(["fetch", "--poll-interval", "0.001"])
         fetched = capsys.readouterr()
         assert rc == 0, fetched.out
+    rc = main(["check"])
+    checked = capsys.readouterr()
+    assert rc == 0, checked.out
     rc = main(["build", "--renderer", "pandoc", "--format", "html", "--jobs", "2"])
     built = capsys.readouterr()
     assert rc == 0, built.out
@@ -599,4 +602,4 @@ def test_fetch_then_build_produces_an_edition_from_the_fetched_files(cassettes, 
     index = (proj / "_book" / "index.html").read_text(encoding="utf-8")
     assert "331.605" in index and "Schutzsuchende mit offenem Schutzstatus" in index
     # no credential in anything fetch or build wrote, or printed
-    assert_no_secret(tmp_path, fetched.out + fetched.err + built.out + built.err)
+    assert_no_secret(tmp_path, fetched.out + fetched.err + checked.out + checked.err + built.out + built.err)
