@@ -231,13 +231,24 @@ def resolve(
     own = pop[pop["ags"] == cfg.ags]
     years = sorted(own["year"].dropna().astype(int).unique())
     # The report year need not be in the data: every indicator shows its latest period up to
-    # that year. Only a year before all population data is refused.
-    if not any(y <= cfg.year for y in years):
+    # that year. Refused are a year before all population data and a year for which even the
+    # population is not current (latest period older than report year − max_age of the
+    # catalogue): such a report would have no chapter content.
+    max_age = 2
+    try:
+        from .indicators import load_catalogue
+
+        max_age = load_catalogue(resolve_path(cfg.indicators, project_root)).max_age
+    except Exception:  # a broken catalogue is reported by its own check
+        pass
+    upto = [y for y in years if y <= cfg.year]
+    if not upto or upto[-1] < cfg.year - max_age:
         avail = f"{years[0]}–{years[-1]}" if years else "keine"
         raise ConfigError(
-            f"Für das Berichtsjahr {cfg.year} und früher liegen für {short_name(region_name)} keine "
+            f"Für das Berichtsjahr {cfg.year} liegen für {short_name(region_name)} keine aktuellen "
             f"Bevölkerungsdaten vor (Tabelle {cfg.comparison.population_table}; vorhandene Jahre: "
-            f"{avail}). Bitte --year anpassen oder aktuelle Daten ablegen."
+            f"{avail}; gebraucht wird mindestens {cfg.year - max_age}). Bitte --year anpassen oder "
+            "aktuelle Daten ablegen (siehe docs/genesis.md)."
         )
 
     rows = [{"ags": cfg.ags, "name": short_name(region_name), "role": "kreis"}]
