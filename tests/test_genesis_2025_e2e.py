@@ -94,6 +94,10 @@ def test_2025_edition_from_mixed_vintages(book_2025, shared_data):
     # stale indicators are not in the chapters but have a line in the annex
     annex = _text(out / "report" / "anhang-indikatoren.html")
     assert "Datengrundlage" in annex and "Ausländeranteil: neuester Wert von 2015" in annex
+    # the annex lists the values a newer export changed (Zensus 2022 basis for 31.12.2023)
+    assert "Durch neuere Exporte geänderte Werte" in annex
+    i = annex.index("Durch neuere Exporte geänderte Werte")
+    assert "338.410" in annex[i:] and "331.519" in annex[i:]
     chapter = _text(out / "report" / "bevoelkerung.html")
     assert "331.605" in chapter  # latest population, 31.12.2024
     assert "Zensus 2022" in chapter  # the break is named at the chart

@@ -65,7 +65,7 @@ def test_newer_generation_wins_and_change_is_listed(tmp_path):
     f = t["frame"]
     assert f[f.ags == "05711"]["value"].tolist() == [331519.0]
     assert t["changes"] == [
-        {"ags": "05711", "period": "31.12.2023", "cell": "Bevoelkerungsstand | Insgesamt", "old": "338410",
+        {"ags": "05711", "period": "31.12.2023", "cell": "Bevölkerungsstand | Insgesamt", "old": "338410",
          "new": "331519", "old_file": "z_alt.csv", "new_file": "a_neu.CSV"}
     ]
     m = ingest_genesis(data, tmp_path / "out", ["05711"])

@@ -212,12 +212,14 @@ def merge_exports(items: list[tuple[Path, pd.DataFrame, dict]]) -> tuple[pd.Data
                     "„integrationsbericht fetch“ neu laden (das Abrufprotokoll hält den Stand fest).",
                 )
         win = next(v for v in vals if v[0] == w)
+        seen_old: set[str] = set()
         for v in vals:
             if v[0] == w:
                 continue
             drop_idx.append(v[3])
-            if not _same(v[1], v[2], win[1], win[2]):
-                row = allf.loc[v[3]]
+            if not _same(v[1], v[2], win[1], win[2]) and _fmt(v[1], v[2]) not in seen_old:
+                seen_old.add(_fmt(v[1], v[2]))  # the same old value in a de and an en export: once
+                row = allf.loc[win[3]]
                 changes.append(
                     {
                         "ags": str(row["ags"]),
