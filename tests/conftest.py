@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# Every figure of every test build is measured (drawn bounding boxes): any overlap of texts,
+# legends, titles and data fails the build, naming the figure (integrationsbericht.figures).
+# Chapter kernels inherit this environment.
+os.environ.setdefault("INTEGRATIONSBERICHT_STRICT_FIGURES", "1")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"

@@ -26,7 +26,8 @@ def test_demo_results_do_not_leak_into_a_real_data_edition(shared_data, tmp_path
     assert set(inputs.available) == {"genesis"}
     for stale in ("survey", "districts", "measures"):
         assert not (processed / "05711" / stale).exists(), stale
-    assert sorted(p.name for p in (stage / "downloads").iterdir()) == ["indikatoren.csv", "indikatoren.xlsx"]
+    assert sorted(p.name for p in (stage / "downloads").iterdir()) == ["indikatoren.csv", "indikatoren.xlsx",
+                                                                       "indikatoren_de.csv"]
 
 
 def test_chapters_without_inputs_are_removed_from_the_stage(tmp_path):

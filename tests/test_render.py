@@ -29,9 +29,15 @@ REPO = Path(__file__).resolve().parents[1]
 from integrationsbericht.project import DEFAULTS  # noqa: E402
 PDF_NAME = "Integrationsbericht_Teststadt_2025.pdf"
 CHAPTERS = ["index.ipynb", "report/bevoelkerung.ipynb", "report/arbeit.ipynb"]
-APPENDICES = ["report/zeichenerklaerung.qmd", "report/impressum.qmd"]
+APPENDICES = ["report/zeichenerklaerung.qmd", "report/impressum.qmd", "report/barrierefreiheit.qmd"]
 TITLES = ["Das Wichtigste in Kürze", "Bevölkerung und Zuwanderung", "Arbeit und Lebensunterhalt",
-          "Zeichenerklärung", "Impressum"]
+          "Zeichenerklärung", "Impressum", "Erklärung zur Barrierefreiheit"]
+LEGAL = {"imprint_contact": "Stadt Teststadt, Kommunales Integrationszentrum \\\nRathausplatz 1, 12345 "
+                            "Teststadt \\\nE-Mail: [integration@teststadt.example](mailto:integration@teststadt.example)",
+         "imprint_date": "15.03.2026", "accessibility_status": "Dieser Bericht ist teilweise vereinbar.",
+         "accessibility_barriers": "Diagramme sind Bilder.",
+         "accessibility_feedback": "E-Mail: [integration@teststadt.example](mailto:integration@teststadt.example)",
+         "accessibility_enforcement": "[Schlichtungsstelle nach § 16 BGG](https://www.schlichtungsstelle-bgg.de)"}
 
 
 def _md_output(text: str):
@@ -44,6 +50,16 @@ def _figure(path: Path, values) -> None:
     ax.plot([2013, 2014, 2015], values, color="#1f4e79")
     fig.savefig(path, metadata={"Software": None})
     plt.close(fig)
+
+
+def _vector_figure(base: Path, values) -> None:
+    """A figure saved like the chapter helper does: SVG (PDF), PNG and phone PNG (website)."""
+    from integrationsbericht import figures
+
+    figures.setup_style()
+    fig, ax = plt.subplots(figsize=(7, 3))
+    ax.plot([2013, 2014, 2015], values, color="#1f4e79")
+    figures.save(fig, base)
 
 
 def _notebook(path: Path, cells) -> None:
@@ -69,6 +85,7 @@ def make_stage(root: Path, demo: bool = True, **meta_overrides) -> Path:
         "pdf_name": PDF_NAME, "logo": None, "primary_color": "#1f4e79", "accent_color": "#b8d0e6",
         "text_color": "#1a1a1a", "font": "Liberation Sans",
         "sources": [{"code": "12411-03-03-4", "title": "Bevölkerung", "stand": "31.12.2015"}],
+        **LEGAL,
     }
     meta.update(meta_overrides)
     (stage / "_edition.yml").write_text(yaml.safe_dump({"edition": meta}, allow_unicode=True),
@@ -85,7 +102,7 @@ def make_stage(root: Path, demo: bool = True, **meta_overrides) -> Path:
             '![Ausländeranteil 2013 bis 2015](files/index/kern.png){#fig-kern '
             'fig-alt="Liniendiagramm: Ausländeranteil steigt von 12,1 % (2013) auf 13,1 % (2015)."}')]),
     ])
-    _figure(stage / "report/files/bevoelkerung/anteil.png", [1.0, 2.0, 3.0])
+    _vector_figure(stage / "report/files/bevoelkerung/anteil", [1.0, 2.0, 3.0])
     (stage / "report/files/bevoelkerung/anteil.csv").write_text("jahr,wert\n2015,13.1\n", encoding="utf-8")
     _notebook(stage / "report/bevoelkerung.ipynb", [
         new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
@@ -97,8 +114,9 @@ def make_stage(root: Path, demo: bool = True, **meta_overrides) -> Path:
         new_code_cell("ch.figure(...)", outputs=[
             new_output("stream", name="stdout", text="DEBUG-AUSGABE-DARF-NICHT-ERSCHEINEN\n"),
             _md_output(
-                '![Ausländeranteil in Teststadt](files/bevoelkerung/anteil.png){#fig-anteil '
-                'fig-alt="Balken steigen von 1 auf 3 Prozent."}\n\n'
+                '![Ausländeranteil in Teststadt](files/bevoelkerung/anteil.svg){#fig-anteil '
+                'fig-alt="Balken steigen von 1 auf 3 Prozent." ib-png="files/bevoelkerung/anteil.png" '
+                'ib-mobile="files/bevoelkerung/anteil-mobil.png"}\n\n'
                 "::: {.ib-data}\n"
                 "Daten zur Abbildung: [CSV](files/bevoelkerung/anteil.csv)\n\n"
                 "| Jahr | Wert |\n|---:|---:|\n| 2015 | 13,1 |\n"
@@ -212,6 +230,23 @@ def test_html_content(built):
     impressum = (out / "report/impressum.html").read_text(encoding="utf-8")
     assert "Stadt Teststadt, Kommunales Integrationszentrum" in impressum
     assert "dl-de/by-2-0" in impressum and "{{<" not in impressum
+    assert "Rathausplatz 1, 12345 Teststadt" in impressum and "15.03.2026" in impressum
+    assert 'href="mailto:integration@teststadt.example"' in impressum
+    assert 'href="barrierefreiheit.html"' in impressum
+    bitv = (out / "report/barrierefreiheit.html").read_text(encoding="utf-8")
+    assert "Erklärung zur Barrierefreiheit" in bitv and "BITV 2.0" in bitv and "{{<" not in bitv
+    assert 'href="mailto:integration@teststadt.example"' in bitv  # feedback contact
+    assert 'href="https://www.schlichtungsstelle-bgg.de"' in bitv and "15.03.2026" in bitv
+    # favicon on every page
+    assert 'rel="icon" href="../_assets/favicon.svg"' in html
+    assert (out / "_assets/favicon.svg").is_file() and (out / "_assets/favicon.png").is_file()
+    # the figure: PNG on screens, the narrower phone rendition on small screens
+    assert ('<picture><source media="(max-width: 40em)" srcset="files/bevoelkerung/anteil-mobil.png">'
+            '<img src="files/bevoelkerung/anteil.png" alt="Balken steigen von 1 auf 3 Prozent."') in html
+    # a table's caption stays outside its scrolling area (visible), with the table's anchor
+    m = re.search(r'<div id="tbl-kennzahlen" class="ib-table">\s*<div class="ib-table-caption">(.*?)</div>\s*'
+                  r'<div class="table-scroll"[^>]*>\s*<table', html, re.S)
+    assert m and "Tabelle 1:" in m.group(1) and "Kennzahlen 31.12.2015" in m.group(1)
     for word in ("Figure", "Table ", "Contents", "Appendix", "Download PDF"):
         assert word not in html
     assert (out / "report/files/bevoelkerung/anteil.csv").is_file()
@@ -244,6 +279,20 @@ def test_pdf_text_metadata_outline(built):
     for title in TITLES:
         assert any(t.endswith(title) for t in outline), title
     assert outline[0] == "Inhalt" or outline[0].endswith(TITLES[0])
+
+
+def test_pdf_takes_the_vector_figure(built):
+    """A figure from the chapter helper is set from its SVG in the PDF (no raster image of it);
+    plain PNG figures stay images."""
+    _, out, _ = built
+    reader = PdfReader(out / PDF_NAME)
+    with pikepdf.open(out / PDF_NAME) as pdf:
+        for page, text_page in zip(pdf.pages, reader.pages):
+            text = text_page.extract_text() or ""
+            if "Abbildung 2: Ausländeranteil in Teststadt" in text:
+                assert not list(page.get_images()), "the SVG figure was embedded as a raster image"
+            if "Abbildung 3: Arbeitslosenquote" in text:
+                assert list(page.get_images())
 
 
 def test_pdf_is_tagged_with_alt_text_and_embedded_fonts(built):
@@ -398,6 +447,7 @@ def test_quarto_yml_lists_the_report_and_uses_shared_templates():
     assert config["metadata-files"] == ["_edition.yml"]
     assert config["book"]["chapters"][0] == "index.ipynb"
     assert "report/impressum.qmd" in config["book"]["appendices"]
+    assert "report/barrierefreiheit.qmd" in config["book"]["appendices"]
     assert config["filters"] == ["templates/filters/integrationsbericht.lua"]
     partials = config["format"]["typst"]["template-partials"]
     assert partials == ["templates/typst/typst-template.typ", "templates/typst/typst-show.typ"]
@@ -503,6 +553,15 @@ def test_quarto_stage_gets_the_edition_colours_and_logo(tmp_path):
         {"text": "Bericht als PDF", "href": PDF_NAME},
         {"text": "Indikatoren (CSV)", "href": "downloads/indikatoren.csv"}]
     assert yaml.safe_load((stage / "_edition.yml").read_text(encoding="utf-8"))["edition"]["logo"] == logo
+    # the same favicon as the pandoc website
+    assert config["book"]["favicon"] == "assets/favicon.svg"
+    assert "#00508c" in (stage / "assets/favicon.svg").read_text(encoding="utf-8")
+    # the shared Lua filter turns figure images into <picture> with the phone rendition and
+    # the shared CSS keeps wide tables scrolling with their caption outside (Quarto path)
+    lua = (stage / "templates/filters/integrationsbericht.lua").read_text(encoding="utf-8")
+    assert "{ Image = quarto_image }" in lua and 'media="(max-width: 40em)"' in lua
+    extra = (stage / "templates/html/quarto-extra.css").read_text(encoding="utf-8")
+    assert ".quarto-float-tbl" in extra and "overflow-x: auto" in extra
     scss = (DEFAULTS / "templates/quarto.scss").read_text(encoding="utf-8")
     assert "var(--ib-primary" in scss
     # running it twice changes nothing

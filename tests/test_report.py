@@ -66,10 +66,12 @@ def test_figure_files_markdown_and_determinism(tmp_path):
     ch = Chapter.open(None, tmp_path, "bevoelkerung")
     md = _figure(ch)
     base = tmp_path / "report" / "files" / "bevoelkerung"
-    for ext in ("png", "svg", "csv", "xlsx"):
-        assert (base / f"anteil.{ext}").is_file(), ext
-    assert md.startswith("![Ausländeranteil. Quelle: Statistische Ämter](files/bevoelkerung/anteil.png)")
-    assert '{#fig-anteil fig-alt="Linie von 12,3 % (2014) auf 13,1 % (2015)"}' in md
+    for name in ("anteil.png", "anteil.svg", "anteil-mobil.png", "anteil.csv", "anteil.xlsx"):
+        assert (base / name).is_file(), name
+    # the SVG is the figure (vector in the PDF); the website takes the PNG and the phone PNG
+    assert md.startswith("![Ausländeranteil. Quelle: Statistische Ämter](files/bevoelkerung/anteil.svg)")
+    assert ('{#fig-anteil fig-alt="Linie von 12,3 % (2014) auf 13,1 % (2015)" '
+            'ib-png="files/bevoelkerung/anteil.png" ib-mobile="files/bevoelkerung/anteil-mobil.png"}') in md
     assert "::: {.ib-data}" in md and "| 2015 | 13,1 |" in md
     digests = {ext: hashlib.sha256((base / f"anteil.{ext}").read_bytes()).hexdigest() for ext in ("png", "svg", "xlsx")}
     _figure(ch)
@@ -84,6 +86,8 @@ def test_figure_needs_alt_text_and_data(tmp_path):
         ch.figure(fig, "a", caption="c", alt=" ", data=pd.DataFrame({"a": [1]}))
     with pytest.raises(ValueError):
         ch.figure(fig, "a", caption="c", alt="Beschreibung", data=pd.DataFrame())
+    with pytest.raises(ValueError, match="source"):  # every figure names its source
+        ch.figure(fig, "a", caption="c", alt="Beschreibung", data=pd.DataFrame({"a": [1]}))
     plt.close(fig)
 
 
@@ -93,7 +97,9 @@ def test_table_caption_and_downloads(tmp_path):
                   caption="Kennzahlen")
     assert "| Einwohner\\*innen | 333.090 |" in md
     assert ": Kennzahlen {#tbl-kennzahlen}" in md
-    assert (tmp_path / "files" / "index" / "kennzahlen.csv").read_text(encoding="utf-8").startswith("Kennzahl,Wert")
+    # one convention for every figure/table CSV: German Excel (";", decimal comma, BOM)
+    assert (tmp_path / "files" / "index" / "kennzahlen.csv").read_text(encoding="utf-8-sig").startswith(
+        "Kennzahl;Wert\nEinwohner*innen;333090\n")
 
 
 def test_links_to_site_files_depend_on_the_page(tmp_path):

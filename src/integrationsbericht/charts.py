@@ -25,7 +25,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from . import fmt  # noqa: E402
-from .figures import FIG_WIDTH, GREY, PALETTE  # noqa: E402
+from .figures import FIG_WIDTH, GREY, MIN_FONT_PT, PALETTE, count_axis, legend_below  # noqa: E402
 
 ROLE_ORDER = {"kreis": 0, "regierungsbezirk": 1, "land": 2, "bund": 3, "vergleich": 4}
 ROLE_STYLE = {
@@ -110,7 +110,7 @@ def _year_axis(ax, years) -> None:
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{int(round(v))}"))
     pad = max(0.4, (hi - lo) * 0.03)
-    ax.set_xlim(lo - pad, hi + pad + max(1.2, (hi - lo) * 0.3))  # room for direct labels
+    ax.set_xlim(lo - pad, hi + pad)  # direct labels sit right of the plot area
 
 
 def _y_range(ax, values, zero: bool) -> None:
@@ -130,6 +130,107 @@ def _spread(positions: list[float], min_gap: float) -> list[float]:
         if out[j] - out[i] < min_gap:
             out[j] = out[i] + min_gap
     return out
+
+
+LABEL_PT = MIN_FONT_PT + 0.5  # direct labels and value labels
+BREAK_SYMBOL = "|"  # Destatis: fundamental change within a series (Reihenbruch)
+
+
+def symbols(flags, breaks=None) -> list[str]:
+    """The symbol column of a data table: empty unless a symbol applies (never "." for a
+    value that is there); ``|`` marks the first value after a series break."""
+    out = []
+    breaks = [False] * len(flags) if breaks is None else list(breaks)
+    for f, b in zip(flags, breaks):
+        parts = []
+        if bool(b):
+            parts.append(BREAK_SYMBOL)
+        if f is not None and not (isinstance(f, float) and math.isnan(f)) and str(f).strip():
+            parts.append(str(f).strip())
+        out.append(" ".join(parts))
+    return out
+
+
+def _segments(r: pd.DataFrame) -> list[pd.DataFrame]:
+    """Parts of one region's series between series breaks (a break starts a new part)."""
+    r = r.sort_values("year")
+    starts = r["break"].astype(bool).to_numpy() if "break" in r else [False] * len(r)
+    seg_id = pd.Series(starts, index=r.index).cumsum()
+    return [g for _, g in r.groupby(seg_id, sort=True)]
+
+
+def _plot_series(ax, r: pd.DataFrame, label: str, **style) -> None:
+    """One series as lines that never cross a series break (separate segments, same style)."""
+    for k, seg in enumerate(_segments(r)):
+        ax.plot(seg["year"], seg["value"], label=label if k == 0 else "_nolegend_", markersize=5, **style)
+
+
+def _axes_height_in(fig, ax) -> float:
+    """Height of the plot area in inches after the layout (labels outside do not change it)."""
+    fig.canvas.draw()
+    return max(0.5, ax.get_window_extent().height / fig.dpi)
+
+
+def end_labels(ax, ends: list[tuple[str, float, float, str]], unit: str, decimals: int) -> None:
+    """Name and latest value of every line, right of the plot area, spread so that no two
+    labels touch; a thin leader line in the series colour joins label and end point."""
+    if not ends:
+        return
+    ymin, ymax = ax.get_ylim()
+    gap = (LABEL_PT * 1.5 / 72) / _axes_height_in(ax.figure, ax) * (ymax - ymin)
+    ys = _spread_within([e[2] for e in ends], gap, ymin + gap / 2, ymax - gap / 2)
+    trans = ax.get_yaxis_transform()  # x in axes fraction, y in data units
+    for (name, x, y, color), ly in zip(ends, ys):
+        ax.annotate(
+            f"{name}: {fmt_value(y, unit, decimals)}",
+            xy=(x, y), xycoords="data", xytext=(1.03, ly), textcoords=trans,
+            fontsize=LABEL_PT, color="#1A1A1A", va="center", ha="left", annotation_clip=False,
+            arrowprops=dict(arrowstyle="-", color=color, lw=0.8, relpos=(0, 0.5), shrinkA=2, shrinkB=3),
+        )
+
+
+def _spread_within(positions: list[float], gap: float, lo: float, hi: float) -> list[float]:
+    """Label positions at least ``gap`` apart, kept between ``lo`` and ``hi`` where possible."""
+    order = sorted(range(len(positions)), key=lambda i: positions[i])
+    ys = [min(max(positions[i], lo), hi) for i in order]
+    for k in range(1, len(ys)):
+        ys[k] = max(ys[k], ys[k - 1] + gap)
+    over = ys[-1] - hi
+    if over > 0:
+        ys[-1] -= over
+        for k in range(len(ys) - 2, -1, -1):
+            ys[k] = min(ys[k], ys[k + 1] - gap)
+    out = [0.0] * len(positions)
+    for k, i in enumerate(order):
+        out[i] = ys[k]
+    return out
+
+
+def break_position(rows: pd.DataFrame, year: int) -> float:
+    """Where a series break before ``year`` is drawn: just before the year the new basis
+    starts ("ab 2011" in the note), or between the two values around the break."""
+    import re
+
+    earlier = rows.loc[rows["year"] < year, "year"]
+    prev = int(earlier.max()) if len(earlier) else year - 1
+    for note in rows.loc[(rows["year"] == year) & rows["break"].astype(bool), "note"]:
+        for m in re.finditer(r"\bab (\d{4})\b", str(note)):
+            start = int(m.group(1))
+            if prev < start <= year:
+                return start - 0.5
+    return (prev + year) / 2
+
+
+def _data_rows(frame: pd.DataFrame, label_col: str, label_name: str) -> pd.DataFrame:
+    """Data table of a line chart: label, year, reference date, value, symbol, note."""
+    return pd.DataFrame({
+        label_name: frame[label_col].to_numpy(),
+        "Jahr": frame["year"].astype(int).to_numpy(),
+        "Stichtag": frame["period"].astype(str).to_numpy(),
+        "Wert": frame["value"].astype(float).to_numpy(),
+        "Zeichen": symbols(frame["flag"], frame["break"]),
+        "Hinweis": [str(n).removeprefix("Reihenbruch: ") if isinstance(n, str) else "" for n in frame["note"]],
+    })
 
 
 def _years_text(years: list[int]) -> str:
@@ -192,36 +293,25 @@ def timeseries(
     unit = rows["unit"].iloc[0]
     decimals = int(rows["decimals"].iloc[0]) if "decimals" in rows else 1
     label = rows["label"].iloc[0]
-    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 4.2))
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 4.2), layout="constrained")
     ends = []
     data_parts = []
+    last_year = int(rows["year"].max())
     for reg in regs.itertuples(index=False):
         r = rows[rows["ags"] == reg.ags].sort_values("year")
         if r.empty:
             continue
         st = ROLE_STYLE.get(reg.role, ROLE_STYLE["vergleich"])
         name = region_label(reg.name, reg.role)
-        ax.plot(*_gapped(r), label=name, markersize=5, **st)
+        _plot_series(ax, r, name, **st)
         ends.append((name, float(r["year"].iloc[-1]), float(r["value"].iloc[-1]), st["color"]))
-        data_parts.append(r.assign(Region=name)[["Region", "year", "period", "value", "flag", "note"]])
+        data_parts.append(r.assign(Region=name))
     _y_range(ax, rows["value"], zero=unit in ("%", "Anzahl"))
-    ymin, ymax = ax.get_ylim()
-    labels_y = _spread([e[2] for e in ends], (ymax - ymin) * 0.07)
-    for (name, x, y, color), ly in zip(ends, labels_y):
-        ax.annotate(
-            f"{name}: {fmt_value(y, unit, decimals)}",
-            xy=(x, y), xytext=(x + 0.35, ly), fontsize=8.5, color="#1A1A1A", va="center",
-            arrowprops=dict(arrowstyle="-", color=color, lw=0.8),
-        )
     kreis_rows = rows[rows["ags"] == regs["ags"].iloc[0]]
     _time_axes(ax, rows, unit, decimals)
-    if len(ends) > 1:
-        ax.legend(loc="lower left", fontsize=8, ncol=2, frameon=True)
+    end_labels(ax, ends, unit, decimals)
     ax.set_title(title or label, loc="left", fontsize=11)
-    fig.tight_layout()
-    data = pd.concat(data_parts, ignore_index=True).rename(
-        columns={"year": "Jahr", "period": "Stichtag", "value": "Wert", "flag": "Zeichen", "note": "Hinweis"}
-    )
+    data = _data_rows(pd.concat(data_parts, ignore_index=True), "Region", "Region")
     k = kreis_rows.sort_values("year")
     kname = region_label(regs["name"].iloc[0], "kreis")
     alt = (
@@ -255,7 +345,7 @@ def group_timeseries(
     unit = rows["unit"].iloc[0]
     decimals = int(rows["decimals"].iloc[0])
     label = rows["label"].iloc[0]
-    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 4.0))
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 4.0), layout="constrained")
     ends, parts = [], []
     for i, g in enumerate(groups):
         r = rows[rows["group"] == g].sort_values("year")
@@ -264,23 +354,16 @@ def group_timeseries(
         st = dict(GROUP_STYLE.get(g, OTHER_STYLES[i % len(OTHER_STYLES)]))
         st.pop("hatch", None)
         name = group_labels.get(g, g)
-        ax.plot(*_gapped(r), label=name, markersize=5, linewidth=2, **st)
+        _plot_series(ax, r, name, linewidth=2, **st)
         ends.append((name, float(r["year"].iloc[-1]), float(r["value"].iloc[-1]), st["color"]))
-        parts.append(r.assign(Gruppe=name)[["Gruppe", "year", "period", "value", "flag", "note"]])
+        parts.append(r.assign(Gruppe=name))
     _y_range(ax, rows["value"], zero=unit in ("%", "Anzahl"))
-    ymin, ymax = ax.get_ylim()
-    for (name, x, y, color), ly in zip(ends, _spread([e[2] for e in ends], (ymax - ymin) * 0.07)):
-        ax.annotate(f"{name}: {fmt_value(y, unit, decimals)}", xy=(x, y), xytext=(x + 0.35, ly),
-                    fontsize=8.5, va="center", arrowprops=dict(arrowstyle="-", color=color, lw=0.8))
     _time_axes(ax, rows, unit, decimals)
     if rows["value"].min() < 0 < rows["value"].max():
         ax.axhline(0, color="#1A1A1A", linewidth=0.8)
-    ax.legend(loc="lower left", fontsize=8, frameon=True)
+    end_labels(ax, ends, unit, decimals)
     ax.set_title(f"{label}, {region_name}", loc="left", fontsize=11)
-    fig.tight_layout()
-    data = pd.concat(parts, ignore_index=True).rename(
-        columns={"year": "Jahr", "period": "Stichtag", "value": "Wert", "flag": "Zeichen", "note": "Hinweis"}
-    )
+    data = _data_rows(pd.concat(parts, ignore_index=True), "Gruppe", "Gruppe")
     alt = (
         f"Liniendiagramm {label} in {region_name} nach Gruppen, {_years_text(rows['year'].tolist())}. "
         + " ".join(f"{n}: {fmt_value(v, unit, decimals)} ({int(x)})." for n, x, v, _c in ends)
@@ -310,7 +393,7 @@ def comparison_bars(
     rows = rows.assign(Region=[region_label(n, r) for n, r in zip(rows["name"], rows["role_r"] if "role_r" in rows else rows["role"])])
     role_col = "role_r" if "role_r" in rows else "role"
     rows = rows.sort_values("value", ascending=True, kind="stable")
-    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 0.42 * len(rows) + 1.3))
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 0.42 * len(rows) + 1.3), layout="constrained")
     colors, hatches = [], []
     for role in rows[role_col]:
         if role == "kreis":
@@ -328,7 +411,7 @@ def comparison_bars(
             bar.get_width() + vmax * 0.01 if v >= 0 else bar.get_width() - vmax * 0.01,
             bar.get_y() + bar.get_height() / 2,
             fmt_value(v, unit, decimals),
-            va="center", ha="left" if v >= 0 else "right", fontsize=8.5,
+            va="center", ha="left" if v >= 0 else "right", fontsize=LABEL_PT,
             fontweight="bold" if role == "kreis" else "normal",
         )
     for tick, role in zip(ax.get_yticklabels(), rows[role_col]):
@@ -339,11 +422,11 @@ def comparison_bars(
     ax.set_xlim(min(0, rows["value"].min() * 1.15), max(0, rows["value"].max()) * 1.15 + 1e-9)
     ax.grid(axis="y", visible=False)
     ax.set_title(f"{label}, {year}", loc="left", fontsize=11)
-    fig.tight_layout()
     period = rows["period"].iloc[0]
     data = rows[["Region", "ags", "period", "value", "flag"]].iloc[::-1].rename(
         columns={"ags": "AGS", "period": "Stichtag", "value": "Wert", "flag": "Zeichen"}
     )
+    data["Zeichen"] = symbols(data["Zeichen"])
     kreis = rows[rows[role_col] == "kreis"]
     rank = ""
     if not kreis.empty:
@@ -384,7 +467,7 @@ def gap_chart(
     label = sub["label"].iloc[0]
     la, lb = group_labels.get(a, a), group_labels.get(b, b)
     names = [region_label(n, r) for n, r in zip(regs["name"], regs["role"])]
-    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 0.5 * len(regs) + 1.4))
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 0.5 * len(regs) + 1.6), layout="constrained")
     ys = list(range(len(regs)))[::-1]
     rows = []
     for y, (ags, name, role) in zip(ys, zip(regs["ags"], names, regs["role"])):
@@ -393,7 +476,8 @@ def gap_chart(
         ax.scatter([va], [y], marker="o", s=55, color=PALETTE[0], zorder=2, label=la if y == ys[0] else None)
         ax.scatter([vb], [y], marker="s", s=55, color=PALETTE[1], zorder=2, label=lb if y == ys[0] else None)
         gap = vb - va
-        ax.text(max(va, vb) + 0.8, y, f"{fmt.pp(gap, decimals)}", va="center", fontsize=8.5,
+        ax.annotate(f"{fmt.pp(gap, decimals)}", xy=(max(va, vb), y), xytext=(7, 0),
+                    textcoords="offset points", va="center", fontsize=LABEL_PT,
                 fontweight="bold" if role == "kreis" else "normal")
         rows.append({"Region": name, la: va, lb: vb, f"Abstand {lb} − {la} (Pp.)": gap})
     ax.set_yticks(ys)
@@ -406,10 +490,9 @@ def gap_chart(
     lo = min(wide.loc[regs["ags"], [a, b]].min())
     hi = max(wide.loc[regs["ags"], [a, b]].max())
     ax.set_xlim(max(0, lo - (hi - lo) * 0.15 - 1), hi + (hi - lo) * 0.3 + 3)
-    ax.legend(loc="lower right", fontsize=8, frameon=True)
+    legend_below(fig, ncol=2)
     ax.grid(axis="y", visible=False)
     ax.set_title(f"{label}: {la} und {lb}, {year}", loc="left", fontsize=11)
-    fig.tight_layout()
     data = pd.DataFrame(rows)
     k = rows[0]
     alt = (
@@ -439,7 +522,7 @@ def age_structure(df: pd.DataFrame, ags: str, year: int, *, region_name: str) ->
         a: rows.loc[rows["group"].str.endswith("_" + a), "group_label"].iloc[0].split(": ", 1)[-1]
         for a in ages
     }
-    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 4.2))
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 4.4), layout="constrained")
     h = 0.38
     ys = list(range(len(ages)))[::-1]
     table = []
@@ -453,8 +536,8 @@ def age_structure(df: pd.DataFrame, ags: str, year: int, *, region_name: str) ->
                        edgecolor="#1A1A1A", linewidth=0.6, label=lab)
         for bar, v in zip(bars, vals):
             if not math.isnan(v):
-                ax.text(bar.get_width() + 0.4, bar.get_y() + bar.get_height() / 2, fmt.percent(v, 1),
-                        va="center", fontsize=8)
+                ax.annotate(fmt.percent(v, 1), xy=(bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                            xytext=(3, 0), textcoords="offset points", va="center", fontsize=LABEL_PT)
         for a, v in zip(ages, vals):
             table.append({"Altersgruppe": age_label[a], "Gruppe": lab, "Anteil in %": v})
     ax.set_yticks(ys)
@@ -462,11 +545,10 @@ def age_structure(df: pd.DataFrame, ags: str, year: int, *, region_name: str) ->
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt.percent(v, 0)))
     ax.set_xlabel("Anteil an allen Deutschen bzw. allen Ausländer*innen in %")
     ax.set_xlim(0, max(r["Anteil in %"] for r in table if not math.isnan(r["Anteil in %"])) * 1.2)
-    ax.legend(loc="lower right", fontsize=8, frameon=True)
+    legend_below(fig, ncol=2)
     ax.grid(axis="y", visible=False)
     period = rows["period"].iloc[0]
     ax.set_title(f"Altersstruktur, {region_name}, {period}", loc="left", fontsize=11)
-    fig.tight_layout()
     data = pd.DataFrame(table).pivot(index="Altersgruppe", columns="Gruppe", values="Anteil in %")
     data = data.reindex([age_label[a] for a in ages]).reset_index()
     parts = []
@@ -627,24 +709,22 @@ def section(ch, ed, df: pd.DataFrame, catalogue, indicator: str, *, heading_leve
     ident = indicator.replace("_", "-")
     src = "Statistische Ämter des Bundes und der Länder (" + ", ".join(ind.tables()) + "), eigene Berechnungen."
     is_count = ind.unit == "Anzahl"
-    c = timeseries(df, indicator, ed.regions, roles=("kreis",) if is_count else ("kreis", "regierungsbezirk", "land", "bund"),
-                   title=f"{ind.display_label}, {ed.city}" if is_count else None)
-    if c:
-        ch.figure(c.fig, f"{ident}-zeit", caption=c.caption, alt=c.alt, data=c.data, source=src)
+    # One chart per indicator (plus one table): the groups over time where the indicator
+    # compares groups, otherwise the region with its comparison regions over time. The
+    # regional comparison of the latest year is the table below.
     groups = group_charts if group_charts is not None else [g for g in ("deutsch", "auslaendisch", "insgesamt") if g in ind.groups]
+    c = None
     if len(groups) >= 2:
         c = group_timeseries(df, indicator, ed.ags, groups, glabels, region_name=ed.city)
         if c:
             ch.figure(c.fig, f"{ident}-gruppen", caption=c.caption, alt=c.alt, data=c.data, source=src)
+    if c is None:
+        c = timeseries(df, indicator, ed.regions, roles=("kreis",) if is_count else ("kreis", "regierungsbezirk", "land", "bund"),
+                       title=f"{ind.display_label}, {ed.city}" if is_count else None)
+        if c:
+            ch.figure(c.fig, f"{ident}-zeit", caption=c.caption, alt=c.alt, data=c.data, source=src)
     latest = latest_row(df, indicator, ed.ags, compare_group)
     if latest is not None:
-        c = None if is_count else comparison_bars(df, indicator, ed.regions, int(latest["year"]), group=compare_group)
-        if c:
-            ch.figure(c.fig, f"{ident}-vergleich", caption=c.caption, alt=c.alt, data=c.data, source=src)
-        if gap and gap.group in ind.groups and gap.reference in ind.groups:
-            c = gap_chart(df, indicator, ed.regions, int(latest["year"]), groups=(gap.reference, gap.group), group_labels=glabels)
-            if c:
-                ch.figure(c.fig, f"{ident}-abstand", caption=c.caption, alt=c.alt, data=c.data, source=src)
         tbl, raw = indicator_table(df, ind, ed, int(latest["year"]), glabels)
         if not tbl.empty:
             ch.table(tbl, f"{ident}-tabelle", caption=f"{ind.title} nach Region und Gruppe, {int(latest['year'])}", data=raw, source=src)
@@ -712,27 +792,17 @@ def targets_block(ch, ed, df: pd.DataFrame, catalogue, field: str) -> None:
     ch.callout("note", title, "\n".join(lines) + "\n\n" + tg.RULE_TEXT + note)
 
 
-def _gapped(r: pd.DataFrame) -> tuple[list[float], list[float]]:
-    """Years and values of one line with a gap (NaN) before every series break, so that no
-    line is drawn through a break (e.g. Zensus 2011 → Zensus 2022)."""
-    xs: list[float] = []
-    ys: list[float] = []
-    brk = r["break"].fillna(False).astype(bool).tolist() if "break" in r else [False] * len(r)
-    for i, (x, y, b) in enumerate(zip(r["year"], r["value"], brk)):
-        if b and i > 0:
-            xs.append(float(x) - 0.5)
-            ys.append(float("nan"))
-        xs.append(float(x))
-        ys.append(float(y))
-    return xs, ys
-
-
 def _time_axes(ax, rows: pd.DataFrame, unit: str, decimals: int) -> None:
-    """Year axis, German value axis and a dashed line before every series break."""
+    """Year axis, German value axis (integer ticks for counts) and a dashed line at every
+    series break (the lines themselves stop there)."""
     for year in sorted(set(rows.loc[rows["break"].astype(bool), "year"])):
-        ax.axvline(year - 0.5, color=GREY, linestyle=(0, (2, 2)), linewidth=1)
+        x = break_position(rows[rows["ags"] == rows.loc[rows["year"] == year, "ags"].iloc[0]], int(year))
+        ax.axvline(x, color=GREY, linestyle=(0, (2, 2)), linewidth=1)
     _year_axis(ax, rows["year"].tolist())
-    ax.yaxis.set_major_formatter(_axis_formatter(unit, decimals))
+    if unit == "Anzahl":
+        count_axis(ax.yaxis)
+    else:
+        ax.yaxis.set_major_formatter(_axis_formatter(unit, decimals))
     ax.set_ylabel(_unit_axis_label(unit))
     ax.set_xlabel("Jahr")
 

@@ -106,6 +106,53 @@ class FetchConfig(_Strict):
         return v if v.endswith("/") else v + "/"
 
 
+class Contact(_Strict):
+    """Publisher's contact for the Impressum and the feedback contact of the accessibility
+    statement (BITV 2.0). At least one of email, phone, web is needed."""
+
+    address: str | None = None  # postal address in one line, e.g. "Niederwall 23, 33602 Bielefeld"
+    email: str | None = None
+    phone: str | None = None
+    web: str | None = None
+    date: str | None = None  # date of publication (TT.MM.JJJJ); default: the data's Stand
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", str(v).strip()):
+            raise ValueError(f"Datum '{v}' hat nicht die Form TT.MM.JJJJ")
+        return None if v is None else str(v).strip()
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", v.strip()):
+            raise ValueError(f"'{v}' ist keine E-Mail-Adresse")
+        return None if v is None else v.strip()
+
+    @field_validator("web")
+    @classmethod
+    def _web(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"https?://\S+", v.strip()):
+            raise ValueError(f"'{v}' ist keine Internetadresse (https://…)")
+        return None if v is None else v.strip()
+
+
+class Accessibility(_Strict):
+    """The "Erklärung zur Barrierefreiheit" (BITV 2.0 § 7): status, known barriers and the
+    enforcement procedure (Schlichtungsstelle)."""
+
+    status: Literal["vollständig", "teilweise", "nicht"] = "teilweise"
+    barriers: list[str] = Field(default_factory=lambda: [
+        "Diagramme und Karten sind Bilder. Ihre Aussage steht im Alternativtext, alle Zahlen "
+        "stehen in der Datentabelle unter jeder Abbildung und als Download.",
+        "Zu diesem Bericht gibt es keine Fassung in Leichter Sprache und keine Erläuterungen in "
+        "Deutscher Gebärdensprache.",
+    ])
+    enforcement_name: str = "Schlichtungsstelle nach § 16 Behindertengleichstellungsgesetz (BGG)"
+    enforcement_url: str = "https://www.schlichtungsstelle-bgg.de"
+
+
 class RegionRef(_Strict):
     ags: str
     name: str
@@ -133,6 +180,8 @@ class EditionConfig(_Strict):
     demo: bool = False  # the data folder holds generated demo data
     comparison: Comparison = Comparison()
     branding: Branding = Branding()
+    contact: Contact = Contact()
+    accessibility: Accessibility = Accessibility()
     survey: SurveyConfig = SurveyConfig()
     districts: DistrictConfig = DistrictConfig()
     targets: str = "config/ziele.yml"

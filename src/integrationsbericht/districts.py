@@ -712,7 +712,9 @@ def age_chart(table: pd.DataFrame, district: str, period: str | None = None):
     ax.set_xlabel(f"Anteil an der Bevölkerung, {period}")
     german_axis(ax, "x", 0, percent=True)
     ax.set_xlim(0, max(dv.max(skipna=True), cv.max(skipna=True)) * 1.18)
-    ax.legend(loc="lower right", fontsize=8)
+    from .figures import legend_below
+
+    legend_below(fig, ncol=2)
     data = pd.DataFrame({"Altersgruppe": groups, district: dv.round(1).to_numpy(),
                          CITY_TOTAL: cv.round(1).to_numpy()})
     return fig, data

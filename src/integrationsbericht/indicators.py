@@ -1150,38 +1150,55 @@ def export_frame(df: pd.DataFrame, catalogue=None) -> pd.DataFrame:
 
 
 def explanations(catalogue=None) -> pd.DataFrame:
-    """Sheet "Erläuterungen": one row per indicator and per column of the data sheet."""
+    """Sheet "Erläuterungen": one row per column of the data sheet (German headers, with the
+    contract CSV's column name), the symbols, and one row per indicator."""
+    from .exports import GERMAN_HEADERS, SYMBOLS
+
     cat = _as_catalogue(catalogue)
-    rows = [
-        {"Begriff": "indicator", "Erläuterung": "Kennung des Indikators (siehe unten)"},
-        {"Begriff": "ags", "Erläuterung": "Amtlicher Regionalschlüssel (DG = Deutschland)"},
-        {"Begriff": "period", "Erläuterung": "Stichtag oder Berichtsjahr wie in der Quelle"},
-        {"Begriff": "group", "Erläuterung": "Bevölkerungsgruppe (insgesamt, deutsch, auslaendisch …); abstand_… = Differenz in Prozentpunkten"},
-        {"Begriff": "value", "Erläuterung": "Wert mit Dezimalpunkt; leer, wenn kein Wert vorliegt (Zeichen in flag)"},
-        {"Begriff": "flag", "Erläuterung": "Zeichen der amtlichen Statistik: - nichts vorhanden, . unbekannt oder geheim, x nicht sinnvoll, / nicht sicher genug, ... noch nicht vorhanden"},
-        {"Begriff": "change_1y/5y/10y", "Erläuterung": "Veränderung gegenüber 1, 5, 10 Jahren zuvor (bei Anteilen in Prozentpunkten)"},
-        {"Begriff": "break", "Erläuterung": "ja = Reihenbruch (neue Quelle oder Methode ab diesem Zeitraum), siehe note"},
-        {"Begriff": "source", "Erläuterung": "GENESIS-Tabellen (Regionaldatenbank Deutschland)"},
+    columns = [
+        ("indicator", "Kennung des Indikators (siehe unten)"),
+        ("ags", "Amtlicher Regionalschlüssel (DG = Deutschland)"),
+        ("period", "Stichtag oder Berichtsjahr wie in der Quelle"),
+        ("group", "Bevölkerungsgruppe (insgesamt, deutsch, auslaendisch …); abstand_… = Differenz in Prozentpunkten"),
+        ("value", "Wert als Zahl; leer, wenn kein Wert vorliegt (Zeichen in der Spalte Zeichen)"),
+        ("flag", "Zeichen der amtlichen Statistik, siehe unten; leer, wenn keines zutrifft"),
+        ("change_1y", "Veränderung gegenüber 1, 5, 10 Jahren zuvor (bei Anteilen in Prozentpunkten)"),
+        ("break", "ja = Reihenbruch (neue Quelle oder Methode ab diesem Zeitraum), siehe Hinweis"),
+        ("source", "GENESIS-Tabellen (Regionaldatenbank Deutschland)"),
     ]
+    rows = [{"Begriff": f"{GERMAN_HEADERS[c]} ({c} in indikatoren.csv)", "Erläuterung": t} for c, t in columns]
+    rows += [{"Begriff": sym, "Erläuterung": text} for sym, text in SYMBOLS]
     for ind in cat.indicators:
         rows.append({"Begriff": ind.id, "Erläuterung": f"{ind.title}: {ind.definition}"})
     return pd.DataFrame(rows)
 
 
+def _numeric_export(out: pd.DataFrame) -> pd.DataFrame:
+    """The download table with numbers as numbers (for Excel and the German CSV)."""
+    num = out.copy()
+    for c in ("value", "change_1y", "change_5y", "change_10y"):
+        num[c] = pd.to_numeric(num[c].replace("", np.nan), errors="coerce")
+    num["year"] = pd.to_numeric(num["year"], errors="coerce").astype("Int64")
+    return num
+
+
 def export(df: pd.DataFrame, downloads_dir: str | Path, catalogue=None) -> dict[str, Path]:
-    """Write ``indikatoren.csv`` and ``indikatoren.xlsx`` (sheets "Daten", "Erläuterungen")."""
+    """Write the contract ``indikatoren.csv`` (unchanged format), ``indikatoren.xlsx`` (sheets
+    "Daten", "Erläuterungen"; numbers as numbers) and ``indikatoren_de.csv`` (for German Excel)."""
     from .escaping import neutralise_formulas
-    from .exports import write_xlsx
+    from .exports import write_csv, write_xlsx
 
     downloads_dir = Path(downloads_dir)
     downloads_dir.mkdir(parents=True, exist_ok=True)
     out = export_frame(df, catalogue)
     csv_path = downloads_dir / "indikatoren.csv"
     neutralise_formulas(out).to_csv(csv_path, index=False, encoding="utf-8", lineterminator="\n")
+    num = _numeric_export(out)
     xlsx_path = write_xlsx(
-        {"Daten": out, "Erläuterungen": explanations(catalogue)}, downloads_dir / "indikatoren.xlsx"
+        {"Daten": num, "Erläuterungen": explanations(catalogue)}, downloads_dir / "indikatoren.xlsx"
     )
-    return {"csv": csv_path, "xlsx": xlsx_path}
+    de_path = write_csv(num, downloads_dir / "indikatoren_de.csv")
+    return {"csv": csv_path, "xlsx": xlsx_path, "csv_de": de_path}
 
 
 # --------------------------------------------------------------------------- queries

@@ -252,8 +252,9 @@ def _legend(fig, ax, bounds, cmap, unit, decimals, any_suppressed, legend_title)
     if any_suppressed:
         handles.append(Patch(facecolor=SUPPRESSED_COLOR, hatch="///", edgecolor="#595959",
                              linewidth=0.5, label=". = unterdrückt (kleine Fallzahl)"))
-    fig.legend(handles=handles, title=legend_title, loc="outside right upper", frameon=False,
-               fontsize=8, title_fontsize=9, alignment="left")
+    # below the map: the map keeps the full width, also in the narrower phone rendition
+    fig.legend(handles=handles, title=legend_title, loc="outside lower center", frameon=False,
+               fontsize=8.5, title_fontsize=9, alignment="left", ncol=2)
 
 
 def _label(ax, x, y, name, value, unit, decimals, fontsize):
@@ -264,7 +265,7 @@ def _label(ax, x, y, name, value, unit, decimals, fontsize):
 
 def choropleth(geometry: gpd.GeoDataFrame, values: pd.DataFrame, *, unit: str = "%",
                decimals: int = 1, legend_title: str = "", title: str | None = None,
-               bounds: np.ndarray | None = None, fontsize: float = 7.5):
+               bounds: np.ndarray | None = None, fontsize: float = 8.0):
     """Choropleth of ``values`` (columns ``bezirk``, ``value``, ``flag``) on ``geometry``
     (from :func:`read_geometry`). Returns the matplotlib figure."""
     v = _prepare_values(values, geometry["bezirk"].tolist())
@@ -274,7 +275,7 @@ def choropleth(geometry: gpd.GeoDataFrame, values: pd.DataFrame, *, unit: str = 
     norm = BoundaryNorm(bounds, cmap.N)
     minx, miny, maxx, maxy = gdf.total_bounds
     height = 4.6
-    width = min(7.0, max(4.5, height * (maxx - minx) / (maxy - miny) + 2.4))
+    width = min(7.0, max(4.5, height * (maxx - minx) / (maxy - miny) + 0.4))
     fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
     suppressed = gdf["value"].isna()
     for row in gdf.itertuples(index=False):
@@ -298,7 +299,7 @@ def choropleth(geometry: gpd.GeoDataFrame, values: pd.DataFrame, *, unit: str = 
 
 def tile_map(tiles: dict[str, tuple[int, int]], values: pd.DataFrame, *, unit: str = "%",
              decimals: int = 1, legend_title: str = "", title: str | None = None,
-             bounds: np.ndarray | None = None, fontsize: float = 7.5):
+             bounds: np.ndarray | None = None, fontsize: float = 8.0):
     """Tile map: one square per district at its grid cell ``(row, col)``."""
     names = list(tiles)
     v = _prepare_values(values, names)
@@ -308,8 +309,8 @@ def tile_map(tiles: dict[str, tuple[int, int]], values: pd.DataFrame, *, unit: s
     norm = BoundaryNorm(bounds, cmap.N)
     rows = max(r for r, _ in tiles.values()) + 1
     cols = max(c for _, c in tiles.values()) + 1
-    height = max(3.2, 1.05 * rows + 0.6)
-    fig, ax = plt.subplots(figsize=(min(7.0, 1.35 * cols + 3.0), height), layout="constrained")
+    height = max(3.2, 1.05 * rows + 1.6)
+    fig, ax = plt.subplots(figsize=(min(7.0, 1.35 * cols + 0.6), height), layout="constrained")
     gap = 0.06
     for name in names:
         r, c = tiles[name]

@@ -345,7 +345,9 @@ def status_chart(summary: pd.DataFrame, schema: Schema):
 
     data = summary[summary["insgesamt"] > 0]
     labels = [f"{nr}. {name}" for nr, name in zip(data["nr"], data["handlungsfeld"])]
-    fig, ax = plt.subplots(figsize=(7.0, 0.38 * len(data) + 1.4))
+    from .figures import count_axis, legend_below
+
+    fig, ax = plt.subplots(figsize=(7.0, 0.38 * len(data) + 1.4), layout="constrained")
     left = [0] * len(data)
     y = list(range(len(data)))[::-1]
     for k, s in enumerate(schema.statuses):
@@ -354,13 +356,14 @@ def status_chart(summary: pd.DataFrame, schema: Schema):
                 linewidth=0.6, label=s)
         left = [a + b for a, b in zip(left, vals)]
     for yy, total in zip(y, data["insgesamt"]):
-        ax.text(total + 0.1, yy, fmt.number(total), va="center", fontsize=8)
+        ax.annotate(fmt.number(total), xy=(total, yy), xytext=(3, 0), textcoords="offset points",
+                    va="center", fontsize=8.5)
     ax.set_yticks(y)
     ax.set_yticklabels(labels, fontsize=8)
     ax.set_xlabel("Zahl der Maßnahmen")
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt.number(v)))
-    ax.legend(ncol=len(schema.statuses), loc="upper center", bbox_to_anchor=(0.4, -0.12 - 0.6 / max(len(data), 1)),
-              fontsize=8)
+    count_axis(ax.xaxis)
+    ax.set_xlim(0, float(data["insgesamt"].max()) * 1.12 + 0.3)
+    legend_below(fig, ncol=len(schema.statuses))
     ax.grid(axis="y", visible=False)
     most = data.sort_values(["insgesamt", "nr"], ascending=[False, True]).iloc[0]
     alt = (f"Gestapeltes Balkendiagramm: Zahl der Maßnahmen je Handlungsfeld nach Status "

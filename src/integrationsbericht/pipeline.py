@@ -26,7 +26,7 @@ from typing import Callable, Iterable
 
 import yaml
 
-from . import __version__
+from . import __version__, legal
 from .cache import sha256_file
 from .config import resolve as resolve_path
 from .edition import Edition, describe, resolve
@@ -359,6 +359,8 @@ def stage_project(
         "text_color": b.text_color,
         "font": b.font,
         "sources": inputs.sources,
+        **legal.meta(ed.config.model_copy(update={"city": ed.city}), inputs.stand or "",
+                     str(ed.config_path) if ed.config_path else None),
     }
     _write_if_changed(stage / "_edition.yml",
                       yaml.safe_dump({"edition": meta}, allow_unicode=True, sort_keys=True))

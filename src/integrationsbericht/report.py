@@ -89,6 +89,26 @@ def _cell(value, decimals: int | None) -> str:
     return md(value)  # text from data is text: literal in HTML, PDF and Markdown
 
 
+SYMBOL_COLUMN = "Zeichen"
+# symbols that stand instead of a value (the legend in the annex "Zeichenerklärung")
+_VALUE_SYMBOLS = ("/", ".", "x", "…", "–")
+
+
+def _symbol_cell(value, decimals, symbol: str) -> str:
+    """A cell of a row whose ``Zeichen`` column holds a symbol: an empty value shows the
+    symbol that replaces it; a value of limited reliability ``( )`` is put in parentheses."""
+    missing = value is None or (isinstance(value, float) and math.isnan(value))
+    if missing:
+        for s in _VALUE_SYMBOLS:
+            if s in symbol.split():
+                return s
+        return "."
+    text = _cell(value, decimals)
+    if "( )" in symbol and isinstance(value, float):
+        return f"({text})"
+    return text
+
+
 def markdown_table(df: pd.DataFrame, decimals: dict[str, int] | int | None = None) -> str:
     """A pipe table with German number formats; numeric columns right-aligned."""
     if df.empty:
@@ -106,8 +126,10 @@ def markdown_table(df: pd.DataFrame, decimals: dict[str, int] | int | None = Non
     # every other text cell comes from data and is escaped
     markdown_columns = set(df.attrs.get("markdown_columns", ()))
     rows = []
+    symbol_col = list(df.columns).index(SYMBOL_COLUMN) if SYMBOL_COLUMN in df.columns else None
     for rec in df.itertuples(index=False):
         cells = []
+        symbol = str(rec[symbol_col] or "") if symbol_col is not None else ""
         for col, value in zip(df.columns, rec):
             d = decimals.get(col) if isinstance(decimals, dict) else decimals
             if hasattr(value, "item") and not isinstance(value, str):
@@ -118,7 +140,7 @@ def markdown_table(df: pd.DataFrame, decimals: dict[str, int] | int | None = Non
                 value = str(value)
             if col in markdown_columns and isinstance(value, str):
                 value = Markdown(value)
-            cells.append(_cell(value, d))
+            cells.append(_symbol_cell(value, d, symbol) if symbol else _cell(value, d))
         rows.append("| " + " | ".join(cells) + " |")
     # Column widths are left to the renderers (the Lua filter sizes PDF columns by their
     # content; HTML tables lay out automatically): equal, short rules here.
@@ -249,12 +271,17 @@ class Chapter:
             raise ValueError(f"figure {ident!r} needs alt text")
         if data is None or data.empty:
             raise ValueError(f"figure {ident!r} needs its data table")
-        save_figure(fig, self.files_dir / ident)
+        if not source or not source.strip():
+            raise ValueError(f"figure {ident!r} needs its source (Quelle)")
+        save_figure(fig, self.files_dir / ident, what=ident)
         rel = f"{self.files_rel}/{ident}"
         links, table = self._data_block("Daten zur Abbildung", ident, data, decimals)
         cap = escape_gender_star(_with_source(caption, source))
+        # The SVG (vector, real text) is the figure in the PDF; the website shows the PNG and,
+        # on narrow screens, the phone rendition (see templates/filters/integrationsbericht.lua).
         text = (
-            f"![{cap}]({rel}.png){{#fig-{ident} fig-alt={_attr(alt.strip())}}}\n\n"
+            f"![{cap}]({rel}.svg){{#fig-{ident} fig-alt={_attr(alt.strip())} "
+            f"ib-png={_attr(rel + '.png')} ib-mobile={_attr(rel + '-mobil.png')}}}\n\n"
             f"::: {{.ib-data}}\n{links} · [SVG]({rel}.svg) · [PNG]({rel}.png)\n\n{table}\n:::\n"
         )
         return self.md(text, escape=False)

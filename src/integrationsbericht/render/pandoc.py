@@ -36,8 +36,10 @@ DEFAULT_COLORS = {"primary_color": "#1f4e79", "accent_color": "#b8d0e6", "text_c
 DOWNLOAD_LABELS = {
     "indikatoren.csv": "Indikatoren (CSV)",
     "indikatoren.xlsx": "Indikatoren (Excel)",
+    "indikatoren_de.csv": "Indikatoren (CSV für deutsches Excel)",
     "befragung.csv": "Befragungsergebnisse (CSV)",
     "befragung.xlsx": "Befragungsergebnisse (Excel)",
+    "befragung_de.csv": "Befragungsergebnisse (CSV für deutsches Excel)",
 }
 
 
@@ -410,6 +412,40 @@ def logo_box(path: Path) -> dict[str, int]:
     return {"width": width, "height": height}
 
 
+def favicon_svg(meta: dict) -> str:
+    """The site icon: the city's initial in white on the edition's primary colour."""
+    color = edition_colors(meta)["primary_color"]
+    letter = html.escape((str(meta.get("city") or "I").strip() or "I")[0].upper())
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+        f'<rect width="32" height="32" rx="6" fill="{color}"/>'
+        '<text x="16" y="23" text-anchor="middle" font-family="DejaVu Sans, Arial, sans-serif" '
+        f'font-size="20" font-weight="bold" fill="#ffffff">{letter}</text></svg>\n'
+    )
+
+
+def write_favicons(meta: dict, folder: Path) -> None:
+    """``favicon.svg`` and a 32×32 ``favicon.png`` (for browsers without SVG icons)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "favicon.svg").write_text(favicon_svg(meta), encoding="utf-8")
+    color = edition_colors(meta)["primary_color"]
+    size = 128
+    img = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    draw.rounded_rectangle((0, 0, size - 1, size - 1), radius=24, fill=color)
+    letter = (str(meta.get("city") or "I").strip() or "I")[0].upper()
+    try:
+        font = ImageFont.truetype("DejaVuSans-Bold.ttf", 84)
+    except OSError:
+        font = ImageFont.load_default(size=84)
+    draw.text((size / 2, size / 2 + 4), letter, fill="#ffffff", font=font, anchor="mm")
+    img = img.resize((32, 32), Image.LANCZOS)
+    buf = folder / "favicon.png"
+    img.save(buf, format="PNG", optimize=False)
+
+
 def _size(path: Path) -> str:
     n = path.stat().st_size
     if n >= 1024 * 1024:
@@ -641,6 +677,7 @@ def render_html(project: Book, parsed: list[Parsed], registry: dict, out: Path,
     assets.mkdir(parents=True, exist_ok=True)
     for name in ("ib.css", "ib.js"):
         shutil.copyfile(tpl / "html" / name, assets / name)
+    write_favicons(meta, assets)
     logo = logo_path(project)
     logo_name = "logo" + logo.suffix.lower()
     shutil.copyfile(logo, assets / logo_name)

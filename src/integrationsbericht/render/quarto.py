@@ -12,7 +12,7 @@ import yaml
 
 from ..errors import BuildError
 from .book import EDITION_KEY, Book
-from .pandoc import DOWNLOAD_LABELS, edition_colors, logo_path, source_date_epoch
+from .pandoc import DOWNLOAD_LABELS, edition_colors, logo_path, source_date_epoch, write_favicons
 
 QUARTO_FORMATS = {"html": "html", "pdf": "typst"}
 
@@ -139,6 +139,8 @@ def prepare_stage(project: Book) -> None:
         (stage / "_edition.yml").write_text(
             yaml.safe_dump({**project.raw_meta, EDITION_KEY: meta}, allow_unicode=True, sort_keys=True),
             encoding="utf-8")
+    write_favicons(meta, stage / "assets")
+    book.setdefault("favicon", "assets/favicon.svg")
     sidebar = book.setdefault("sidebar", {}) if isinstance(book.get("sidebar", {}), dict) else {}
     sidebar.setdefault("logo", logo_rel)
     sidebar.setdefault("logo-alt", f"Logo {meta['city']}")

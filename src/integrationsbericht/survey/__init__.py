@@ -179,6 +179,15 @@ def export(out_dir: Path, downloads_dir: Path) -> Path | None:
     from ..escaping import neutralise_formulas
 
     neutralise_formulas(out).to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format="%.1f")
+    # for German Excel: numbers as numbers, German headers, "Erläuterungen"
+    from ..exports import write_csv, write_xlsx
+
+    rounded = out.copy()
+    for c in rounded.columns:
+        if pd.api.types.is_float_dtype(rounded[c]):
+            rounded[c] = rounded[c].round(1)
+    write_xlsx({"Daten": rounded}, Path(downloads_dir) / "befragung.xlsx")
+    write_csv(rounded, Path(downloads_dir) / "befragung_de.csv")
     return path
 
 

@@ -19,6 +19,18 @@ GROUP_WORDS = {
 }
 
 
+def source(res) -> str:
+    """The source line of every survey figure and table."""
+    d = res.diagnostics
+    parts = [str(d.get("title") or "Bevölkerungsbefragung")]
+    if d.get("field_period"):
+        parts.append(f"Feldzeit {d['field_period']}")
+    if d.get("n"):
+        parts.append(f"n = {fmt.number(d['n'])}")
+    parts.append(("gewichtete" if res.weighted else "ungewichtete") + " Ergebnisse, eigene Berechnungen")
+    return ", ".join(parts) + "."
+
+
 def notices(ch, res, reading_aid: bool = True) -> None:
     """Demo and weighting notices plus the reading aid; call once after the heading."""
     d = res.diagnostics
@@ -60,19 +72,19 @@ def _group_compare_sentence(res, item: str, category: str, group_var: str) -> st
 
 def likert(ch, res, items: list[str], ident: str, caption: str) -> None:
     c = charts.likert(res, items)
-    ch.figure(c.fig, ident, caption=caption, alt=c.alt, data=c.data)
+    ch.figure(c.fig, ident, caption=caption, alt=c.alt, data=c.data, source=source(res))
     ch.md("\n".join(f"- {summary_sentence(res, i)}" for i in items))
 
 
 def frequency(ch, res, items: list[str], ident: str, caption: str) -> None:
     c = charts.frequency(res, items)
-    ch.figure(c.fig, ident, caption=caption, alt=c.alt, data=c.data)
+    ch.figure(c.fig, ident, caption=caption, alt=c.alt, data=c.data, source=source(res))
     ch.md("\n".join(f"- {summary_sentence(res, i)}" for i in items))
 
 
 def multiple(ch, res, item: str, ident: str, caption: str) -> None:
     c = charts.multiple(res, item)
-    ch.figure(c.fig, ident, caption=caption, alt=c.alt, data=c.data)
+    ch.figure(c.fig, ident, caption=caption, alt=c.alt, data=c.data, source=source(res))
     rows = res.rows(item)
     rows = rows[rows["flag"] != "/"].sort_values("share", ascending=False)
     if len(rows):
@@ -89,7 +101,7 @@ def compare(ch, res, item: str, group_var: str, ident: str, caption: str, catego
         summ = cb.summary(it)
         category = summ.label if summ else "ja"
     c = charts.groups(res, item, category, group_var)
-    ch.figure(c.fig, ident, caption=caption, alt=c.alt, data=c.data)
+    ch.figure(c.fig, ident, caption=caption, alt=c.alt, data=c.data, source=source(res))
     ch.md(_group_compare_sentence(res, item, category, group_var))
 
 
@@ -117,12 +129,12 @@ def comparison_table(ch, res, items: list[str], ident: str, caption: str,
         data.append(pd.concat([tot.to_frame().T, grp]))
     table = pd.DataFrame(recs)
     export = charts.data_table(pd.concat(data))
-    ch.table(table, ident, caption=caption, data=export)
+    ch.table(table, ident, caption=caption, data=export, source=source(res))
 
 
 def open_answers(ch, res, item: str, ident: str, caption: str, quotes: bool = True) -> None:
     c = charts.open_counts(res, item)
-    ch.figure(c.fig, ident, caption=caption, alt=c.alt, data=c.data)
+    ch.figure(c.fig, ident, caption=caption, alt=c.alt, data=c.data, source=source(res))
     if quotes:
         q = res.quotes[res.quotes["item"] == item]
         if len(q):

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import fmt
-from ..figures import FIG_WIDTH, GREY, german_axis, setup_style
+from ..figures import FIG_WIDTH, GREY, OPTIONAL, count_axis, german_axis, legend_below, setup_style
 from . import text
 
 POS_DARK, POS_LIGHT = "#0072B2", "#56B4E9"
@@ -44,14 +44,29 @@ def _short(item_text: str) -> str:
     return item_text.replace("Verständigungsschwierigkeiten … ", "…").strip()
 
 
+def _symbol(flag) -> str:
+    """The legend's symbol for a survey cell: ``/`` (too few answers), ``( )`` (limited)."""
+    return {"/": "/", "()": "( )"}.get(str(flag or ""), "")
+
+
 def data_table(rows: pd.DataFrame, label_col: str = "item_text", label_name: str = "Frage") -> pd.DataFrame:
-    """German data table of estimate rows: values as shown (with ``/`` and parentheses)."""
+    """Data table of estimate rows: numbers as numbers (suppressed cells empty) and the
+    symbol column ``Zeichen`` (empty unless ``/`` or ``( )`` applies)."""
+    suppressed = (rows["flag"] == "/").to_numpy()
+
+    def num(col):
+        v = np.array(pd.to_numeric(rows[col], errors="coerce").round(1), dtype=float)
+        v[suppressed] = np.nan
+        return v
+
     out = pd.DataFrame({
         label_name: rows[label_col].astype(str).to_numpy(),
-        "Gruppe": rows["group"].to_numpy(),
-        "Antwort": rows["category"].to_numpy(),
-        "Anteil": [text.share(r, 1) for _, r in rows.iterrows()],
-        "95-%-KI": [text.ci(r, 1) for _, r in rows.iterrows()],
+        "Gruppe": rows["group"].astype(str).to_numpy(),
+        "Antwort": rows["category"].astype(str).to_numpy(),
+        "Anteil in %": num("share"),
+        "95-%-KI von": num("ci_low"),
+        "95-%-KI bis": num("ci_high"),
+        "Zeichen": [_symbol(f) for f in rows["flag"]],
         "n (ungewichtet)": rows["n"].astype(int).to_numpy(),
     })
     return out
@@ -62,7 +77,7 @@ def likert(res, items: list[str], group: str = "insgesamt") -> Chart:
     setup_style()
     cb = res.codebook
     est = res.estimates
-    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 0.75 * len(items) + 1.6))
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 0.75 * len(items) + 1.6), layout="constrained")
     rows_used = []
     alt_parts = []
     labels = None
@@ -119,9 +134,7 @@ def likert(res, items: list[str], group: str = "insgesamt") -> Chart:
 
         handles = [Patch(facecolor=colors[c], hatch="//" if c in neg else "", edgecolor="white", label=lab[c])
                    for c in lab]
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=min(5, len(handles)),
-                  fontsize=8)
-    fig.tight_layout()
+        legend_below(fig, handles=handles, ncol=min(5, len(handles)))
     data = data_table(pd.concat(rows_used))
     alt = ("Gestapeltes Balkendiagramm mit Zustimmung rechts und Ablehnung links der Mittellinie. "
            + "; ".join(alt_parts) + ".")
@@ -131,7 +144,7 @@ def likert(res, items: list[str], group: str = "insgesamt") -> Chart:
 def _seg(ax, y, left, width, color, hatch, row, height=0.6):
     ax.barh(y, width, left=left, color=color, edgecolor="white", hatch=hatch, height=height, linewidth=0.5)
     if width >= 6:
-        ax.text(left + width / 2, y, text.share(row).replace(" %", ""), ha="center", va="center",
+        ax.text(left + width / 2, y, text.share(row).replace(" %", ""), ha="center", va="center", gid=OPTIONAL,
                 fontsize=8, color=TEXT_ON.get(color, "black"))
 
 
@@ -140,7 +153,7 @@ def frequency(res, items: list[str], group: str = "insgesamt") -> Chart:
     setup_style()
     cb = res.codebook
     est = res.estimates
-    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 0.7 * len(items) + 1.6))
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 0.7 * len(items) + 1.6), layout="constrained")
     rows_used, alt_parts = [], []
     lab = None
     for yi, name in enumerate(items):
@@ -160,6 +173,7 @@ def frequency(res, items: list[str], group: str = "insgesamt") -> Chart:
             ax.barh(y, w, left=left, color=color, hatch=SEQ_HATCH[k % 4], edgecolor="white", height=0.6, lw=0.5)
             if w >= 6:
                 ax.text(left + w / 2, y, text.share(cat.loc[label]).replace(" %", ""), ha="center", va="center",
+                        gid=OPTIONAL,
                         fontsize=8, color=TEXT_ON[color])
             left += w
         s = r[r["kind"] == "summary"]
@@ -177,8 +191,7 @@ def frequency(res, items: list[str], group: str = "insgesamt") -> Chart:
 
     handles = [Patch(facecolor=SEQUENTIAL[k % 4], hatch=SEQ_HATCH[k % 4], edgecolor="white", label=l)
                for k, l in enumerate(lab.values())]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=len(handles), fontsize=8)
-    fig.tight_layout()
+    legend_below(fig, handles=handles, ncol=len(handles))
     alt = "Gestapeltes Balkendiagramm der Häufigkeiten. " + "; ".join(alt_parts) + "."
     return Chart(fig, data_table(pd.concat(rows_used)), alt)
 
@@ -191,7 +204,7 @@ def groups(res, item: str, category: str, group_var: str, include_total: bool = 
     rows = est[sel & (est["group_var"] == group_var)]
     if include_total:
         rows = pd.concat([est[sel & (est["group_var"] == "insgesamt")], rows])
-    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 0.45 * len(rows) + 1.4))
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 0.45 * len(rows) + 1.4), layout="constrained")
     ys = np.arange(len(rows))[::-1]
     for y, (_, r) in zip(ys, rows.iterrows()):
         total = r["group_var"] == "insgesamt"
@@ -203,7 +216,8 @@ def groups(res, item: str, category: str, group_var: str, include_total: bool = 
                 edgecolor="white")
         ax.errorbar(r["share"], y, xerr=[[r["share"] - r["ci_low"]], [r["ci_high"] - r["share"]]],
                     fmt="none", ecolor="black", capsize=3, lw=1)
-        ax.text(r["ci_high"] + 1.5, y, f"{text.share(r)}  (n = {fmt.number(r['n'])})", va="center", fontsize=8)
+        ax.annotate(f"{text.share(r)}  (n = {fmt.number(r['n'])})", xy=(r["ci_high"], y), xytext=(6, 0),
+                    textcoords="offset points", va="center", fontsize=8)
     ax.set_yticks(ys)
     ax.set_yticklabels(["insgesamt" if r["group_var"] == "insgesamt" else str(r["group_value"])
                         for _, r in rows.iterrows()])
@@ -212,7 +226,6 @@ def groups(res, item: str, category: str, group_var: str, include_total: bool = 
     german_axis(ax, "x", 0, percent=True)
     ax.set_xlabel(f"Anteil „{category}“ mit 95-%-Konfidenzintervall")
     ax.grid(axis="y", visible=False)
-    fig.tight_layout()
     p = rows.loc[rows["group_var"] == group_var, "p_value"]
     sig = text.difference_note(rows[rows["group_var"] == group_var], "dieser Frage") if len(p) else ""
     parts = [f"{'insgesamt' if r['group_var'] == 'insgesamt' else r['group_value']}: {text.share(r)}"
@@ -231,7 +244,7 @@ def multiple(res, item: str, group: str = "insgesamt") -> Chart:
     est = res.estimates
     rows = est[(est["item"] == item) & (est["group"] == group)].copy()
     rows = rows.sort_values("share", ascending=True, kind="stable", na_position="first")
-    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 0.42 * len(rows) + 1.3))
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 0.42 * len(rows) + 1.3), layout="constrained")
     for y, (_, r) in enumerate(rows.iterrows()):
         if r["flag"] == "/":
             ax.text(1, y, "/", va="center")
@@ -239,7 +252,8 @@ def multiple(res, item: str, group: str = "insgesamt") -> Chart:
         ax.barh(y, r["share"], color="#009E73", height=0.6, hatch="" if r["flag"] == "" else "..", edgecolor="white")
         ax.errorbar(r["share"], y, xerr=[[r["share"] - r["ci_low"]], [r["ci_high"] - r["share"]]],
                     fmt="none", ecolor="black", capsize=3, lw=1)
-        ax.text(r["ci_high"] + 1.5, y, text.share(r), va="center", fontsize=8)
+        ax.annotate(text.share(r), xy=(r["ci_high"], y), xytext=(6, 0), textcoords="offset points",
+                    va="center", fontsize=8)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels(rows["category"].tolist())
     top = np.nanmax(rows["ci_high"].to_numpy(dtype=float)) if rows["ci_high"].notna().any() else 50
@@ -248,7 +262,6 @@ def multiple(res, item: str, group: str = "insgesamt") -> Chart:
     n = int(rows["n"].iloc[0]) if len(rows) else 0
     ax.set_xlabel(f"Anteil der Befragten (Mehrfachantworten; n = {fmt.number(n)})")
     ax.grid(axis="y", visible=False)
-    fig.tight_layout()
     parts = [f"{r['category']}: {text.share(r)}" for _, r in rows.iloc[::-1].iterrows()]
     alt = (f"Balkendiagramm, Mehrfachantworten als Anteil der Befragten (n = {fmt.number(n)}): "
            + "; ".join(parts) + ".")
@@ -262,27 +275,28 @@ def open_counts(res, item: str, top: int = 10) -> Chart:
     c = c[c["category"] != "nicht zugeordnet"]
     shown = c[c["flag"] == ""].sort_values(["count", "category"], ascending=[False, True]).head(top)
     shown = shown.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 0.4 * max(len(shown), 1) + 1.3))
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 0.4 * max(len(shown), 1) + 1.3), layout="constrained")
     ax.barh(range(len(shown)), shown["count"].astype(float), color="#CC79A7", height=0.6)
     for y, (_, r) in enumerate(shown.iterrows()):
-        ax.text(float(r["count"]) * 1.01 + 0.5, y, f"{fmt.number(r['count'])} ({fmt.percent(r['share'], 0)})",
+        ax.annotate(f"{fmt.number(r['count'])} ({fmt.percent(r['share'], 0)})", xy=(float(r["count"]), y),
+                    xytext=(4, 0), textcoords="offset points",
                 va="center", fontsize=8)
     ax.set_yticks(range(len(shown)))
     ax.set_yticklabels(shown["category"].tolist())
     answers = int(c["answers"].iloc[0]) if len(c) else 0
     ax.set_xlabel(f"Nennungen (Antworten insgesamt: {fmt.number(answers)})")
-    german_axis(ax, "x", 0)
+    count_axis(ax.xaxis)
     ax.set_xlim(0, (float(shown["count"].max()) if len(shown) else 1) * 1.25)
     ax.grid(axis="y", visible=False)
-    fig.tight_layout()
     parts = [f"{r['category']}: {fmt.number(r['count'])}" for _, r in shown.iloc[::-1].iterrows()]
     alt = (f"Balkendiagramm der häufigsten Nennungen in {fmt.number(answers)} offenen Antworten: "
            + "; ".join(parts) + ".")
+    hidden = (c["flag"] == "/").to_numpy()
     data = pd.DataFrame({
         "Kategorie": c["category"].to_numpy(),
-        "Nennungen": [text.number(v, f) for v, f in zip(c["count"], c["flag"])],
-        "Anteil an den Antworten": [text.number(v, f, 1) + ("" if f == "/" else " %") for v, f in
-                                    zip(c["share"], c["flag"])],
+        "Nennungen": pd.Series(c["count"].to_numpy(dtype=float)).mask(hidden).to_numpy(),
+        "Anteil an den Antworten in %": pd.Series(c["share"].to_numpy(dtype=float)).round(1).mask(hidden).to_numpy(),
+        "Zeichen": [_symbol(f) for f in c["flag"]],
         "Antworten insgesamt": c["answers"].astype(int).to_numpy(),
     })
     return Chart(fig, data, alt)

@@ -129,6 +129,30 @@ local function callout(div)
   return pandoc.Div(inner, pandoc.Attr(div.identifier, { "callout", "callout-" .. kind }, attrs))
 end
 
+local function html_attr(s)
+  s = s:gsub("&", "&amp;"):gsub('"', "&quot;"):gsub("<", "&lt;"):gsub(">", "&gt;")
+  return s
+end
+
+-- Website: a figure from the chapter helper carries `ib-png` (the PNG for screens) and
+-- `ib-mobile` (a narrower rendition with the same font sizes, legible on a phone); the image
+-- itself is the SVG (vector) the PDF uses. In HTML it becomes <picture> with both PNGs.
+local function responsive_image(img, alt)
+  local png = img.attributes["ib-png"]
+  local mobile = img.attributes["ib-mobile"]
+  if png == nil then
+    return nil
+  end
+  local src = png
+  local html = "<picture>"
+  if mobile ~= nil then
+    html = html .. '<source media="(max-width: 40em)" srcset="' .. html_attr(mobile) .. '">'
+  end
+  html = html .. '<img src="' .. html_attr(src) .. '" alt="' .. html_attr(alt) .. '" class="ib-figure-img"'
+    .. ' loading="lazy"></picture>'
+  return pandoc.RawInline("html", html)
+end
+
 local function figure_image(fig)
   local img = nil
   fig:walk({
@@ -166,6 +190,10 @@ local function Figure(fig)
   -- HTML: alt text from fig-alt, number before the caption.
   fig = fig:walk({
     Image = function(i)
+      local picture = responsive_image(i, alt)
+      if picture ~= nil then
+        return picture
+      end
       i.caption = { pandoc.Str(alt) }
       i.attributes["fig-alt"] = nil
       return i
@@ -182,64 +210,78 @@ local function Figure(fig)
   return fig
 end
 
--- Relative column widths for the PDF from the cell texts, so that a long first column
--- ("Kennzahl", "Frage") gets room and short number columns stay narrow. Tables with
--- deliberately different widths are left alone; equal widths (long generated pipe-table
--- rules) count as none.
+-- Column widths for the PDF from the cell texts (Typst, 9.5 pt, text width 462 pt):
+-- every column is at least as wide as its widest unbreakable piece -- a number or date in
+-- the body, a word of the (bold, never hyphenated) header -- so no cell prints over its
+-- neighbour and no header breaks inside a word; the remaining width goes to the columns
+-- with long texts, in proportion to how much more room they would use.
+local PAGE_PT, BODY_CHAR_PT, HEAD_CHAR_PT, INSET_PT = 462, 6.0, 6.6, 11
+
+local function is_numberish(text)
+  return text:match("^[%s%d%.,%%+%-−–±()/x…|pPrs]*$") ~= nil
+    or text:match("^[%(]?[+−%-]?[%d%.]+,?%d*[%)]? ?[%%‰]?$") ~= nil
+    or text:match("^[+−%-]?[%d%.]+,?%d* Pp%.$") ~= nil
+end
+
 local function column_widths(tbl)
   local ncol = #tbl.colspecs
   if ncol < 2 then
     return nil
   end
-  local first = nil
-  for _, spec in ipairs(tbl.colspecs) do
-    local w = spec[2]
-    if type(w) == "number" and w > 0 then
-      if first == nil then
-        first = w
-      elseif math.abs(w - first) > 0.005 then
-        return nil
-      end
-    end
-  end
-  local longest = {}
-  local word = {}
+  local need, want = {}, {}
   for i = 1, ncol do
-    longest[i] = 1
-    word[i] = 1
+    need[i] = 2
+    want[i] = 2
   end
-  -- `word`: the widest unbreakable piece (numbers, dates) must fit; header words may hyphenate
-  local function visit_rows(rows, word_factor)
+  local function visit_rows(rows, char_pt, header)
     for _, row in ipairs(rows) do
       for i, cell in ipairs(row.cells) do
         if i <= ncol then
           local text = pandoc.utils.stringify(cell.contents)
           local n = utf8.len(text) or #text
-          if n > longest[i] then
-            longest[i] = n
-          end
-          for w in text:gmatch("%S+") do
-            local m = (utf8.len(w) or #w) * word_factor
-            if m > word[i] then
-              word[i] = m
+          want[i] = math.max(want[i], math.min(n, 70) * char_pt)
+          if not header and is_numberish(text) then
+            need[i] = math.max(need[i], n * char_pt) -- numbers stay on one line
+          else
+            for w in text:gmatch("%S+") do
+              local m = utf8.len(w) or #w
+              if header or m <= 16 then
+                need[i] = math.max(need[i], m * char_pt)
+              end
             end
           end
         end
       end
     end
   end
-  visit_rows(tbl.head.rows, 0.65)
+  visit_rows(tbl.head.rows, HEAD_CHAR_PT, true)
   for _, body in ipairs(tbl.bodies) do
-    visit_rows(body.body, 1)
+    visit_rows(body.body, BODY_CHAR_PT, false)
   end
-  local weights, total = {}, 0
+  local avail = PAGE_PT - INSET_PT * ncol
+  local sum_need, sum_want = 0, 0
   for i = 1, ncol do
-    local w = math.max(math.min(longest[i], 80) ^ 0.7, math.min(word[i], 18) * 0.55 + 1.5, 2.2)
-    weights[i] = w
-    total = total + w
+    want[i] = math.max(want[i], need[i])
+    sum_need = sum_need + need[i]
+    sum_want = sum_want + want[i]
+  end
+  local widths = {}
+  if sum_want <= avail then
+    for i = 1, ncol do
+      widths[i] = want[i] + (avail - sum_want) * want[i] / sum_want
+    end
+  elseif sum_need >= avail then
+    for i = 1, ncol do
+      widths[i] = need[i] * avail / sum_need
+    end
+  else
+    local extra = avail - sum_need
+    for i = 1, ncol do
+      widths[i] = need[i] + extra * (want[i] - need[i]) / (sum_want - sum_need)
+    end
   end
   for i = 1, ncol do
-    tbl.colspecs[i] = { tbl.colspecs[i][1], weights[i] / total }
+    tbl.colspecs[i] = { tbl.colspecs[i][1], (widths[i] + INSET_PT) / PAGE_PT }
   end
   return tbl
 end
@@ -263,9 +305,19 @@ local function Table(tbl)
   if #tbl.caption.long > 0 then
     label = pandoc.utils.stringify(tbl.caption.long)
   end
-  -- a wide table scrolls on its own on small screens; the region is reachable by keyboard
-  return pandoc.Div({ tbl }, pandoc.Attr("", { "table-scroll" },
+  -- A wide table scrolls on its own on small screens (the region is reachable by keyboard);
+  -- its caption stays above the scrolling area, always visible, and keeps the table's anchor.
+  local caption = tbl.caption.long
+  local ident = tbl.identifier
+  tbl.caption = { long = {}, short = nil }
+  tbl.identifier = ""
+  local scroll = pandoc.Div({ tbl }, pandoc.Attr("", { "table-scroll" },
     { { "tabindex", "0" }, { "role", "region" }, { "aria-label", label } }))
+  if #caption == 0 then
+    return scroll
+  end
+  local cap = pandoc.Div(caption, pandoc.Attr("", { "ib-table-caption" }))
+  return pandoc.Div({ cap, scroll }, pandoc.Attr(ident, { "ib-table" }))
 end
 
 local function Cite(cite)
@@ -388,9 +440,20 @@ local function demo_banner(doc)
   return nil
 end
 
+-- Under Quarto the figure stays Quarto's (numbering, caption); only the image becomes the
+-- same <picture> as on the pandoc website.
+local function quarto_image(img)
+  if not is_html then
+    return nil
+  end
+  local alt = img.attributes["fig-alt"] or pandoc.utils.stringify(img.caption)
+  return responsive_image(img, alt)
+end
+
 if is_quarto then
   return {
     { Div = data_block },
+    { Image = quarto_image },
     { Pandoc = demo_banner },
   }
 end

@@ -14,6 +14,29 @@
 })();
 (function () {
   "use strict";
+  // Wide tables: a visible hint above every table that is wider than its scrolling area.
+  var areas = document.querySelectorAll(".table-scroll");
+  function hint() {
+    for (var i = 0; i < areas.length; i++) {
+      var area = areas[i];
+      var prev = area.previousElementSibling;
+      var has = prev && prev.classList.contains("ib-scroll-hint");
+      var wide = area.scrollWidth > area.clientWidth + 1;
+      if (wide && !has) {
+        var p = document.createElement("p");
+        p.className = "ib-scroll-hint";
+        p.textContent = "Die Tabelle ist breiter als der Bildschirm: seitlich verschieben, um alle Spalten zu sehen.";
+        area.parentNode.insertBefore(p, area);
+      } else if (!wide && has) {
+        prev.parentNode.removeChild(prev);
+      }
+    }
+  }
+  hint();
+  window.addEventListener("resize", hint);
+})();
+(function () {
+  "use strict";
   var box = document.getElementById("ib-search-box");
   var input = document.getElementById("ib-search");
   var list = document.getElementById("ib-search-results");
