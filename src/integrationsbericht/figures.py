@@ -297,9 +297,14 @@ def check_layout(fig) -> list[str]:
     # repeated neighbouring tick labels: the axis shows ticks it cannot tell apart
     for ax in fig.axes:
         for which in ("x", "y"):
-            labels = [t.get_text() for t in _tick_labels(ax, which)]
+            axis = ax.xaxis if which == "x" else ax.yaxis
+            ticks = [(t.label1.get_text(), t.get_loc()) for t in axis.get_major_ticks()
+                     if any(t.label1 is lab for lab in _tick_labels(ax, which))]
+            labels = [lab for lab, _loc in ticks]
             for k in range(1, len(labels)):
-                if labels[k] == labels[k - 1]:
+                # a diverging axis (share left and right of zero) repeats labels on purpose
+                symmetric = abs(ticks[k][1] + ticks[k - 1][1]) < 1e-9
+                if labels[k] == labels[k - 1] and not symmetric:
                     problems.append(f"Achse {which}: Teilstrich-Beschriftung „{labels[k]}“ doppelt")
                     break
     return list(dict.fromkeys(problems))
@@ -364,7 +369,7 @@ def _wrap_titles(fig) -> None:
     renderer = fig.canvas.get_renderer()
     width = fig.bbox.width
     for ax in fig.axes:
-        for t in (ax.title, getattr(ax, "_left_title", None)):
+        for t in (ax.title, getattr(ax, "_left_title", None), ax.xaxis.label):
             if not _visible_text(t):
                 continue
             w = t.get_window_extent(renderer).width
@@ -374,14 +379,51 @@ def _wrap_titles(fig) -> None:
                 t.set_text("\n".join(textwrap.wrap(text, chars)))
 
 
+def _wrap_category_labels(fig, share: float = 0.38) -> None:
+    """Wrap y tick labels (categories, questions) that take more than ``share`` of the
+    figure's width, so that the plot keeps its room on a narrow canvas."""
+    import textwrap
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    limit = fig.bbox.width * share
+    for ax in fig.axes:
+        labels = _tick_labels(ax, "y")
+        if not labels:
+            continue
+        changed = False
+        texts = []
+        for t in labels:
+            w = _text_extent(t, renderer).width
+            text = t.get_text()
+            if w > limit:
+                flat = text.replace("\n", " ")
+                chars = max(10, int(len(flat) * limit / (w * max(1, text.count("\n") + 1)) * 0.95))
+                text = "\n".join(textwrap.wrap(flat, chars))
+                changed = True
+            texts.append(text)
+        if changed:
+            locs = [t.get_position()[1] for t in labels]
+            ax.yaxis.set_major_locator(FixedLocator(locs))
+            ax.set_yticklabels(texts)
+
+
 def _fit_legends(fig) -> None:
     """Fewer legend columns while a legend is wider than the figure (phone rendition)."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     width = fig.bbox.width
-    for lg in fig.legends:
-        while lg._ncols > 1 and lg.get_window_extent(renderer).width > width * 0.98:
-            lg._ncols -= 1
+    for lg in list(fig.legends):
+        ncol = lg._ncols
+        while ncol > 1 and lg.get_window_extent(renderer).width > width * 0.98:
+            ncol -= 1
+            handles, labels = lg.legend_handles, [t.get_text() for t in lg.get_texts()]
+            title = lg.get_title().get_text()
+            size = lg.get_texts()[0].get_fontsize() if lg.get_texts() else MIN_FONT_PT + 0.5
+            lg.remove()
+            lg = fig.legend(handles, labels, loc="outside lower center",
+                            ncol=ncol, frameon=False, fontsize=size, title=title or None,
+                            title_fontsize=size, alignment="left")
             fig.canvas.draw()
 
 
@@ -446,6 +488,7 @@ def save(fig, base: Path, what: str | None = None) -> dict[str, Path]:
         if width > MOBILE_WIDTH:
             fig.set_size_inches(MOBILE_WIDTH, height)
             _wrap_titles(fig)
+            _wrap_category_labels(fig)
             _fit_legends(fig)
             _thin_ticks(fig)
             _hide_crowded_optional(fig)
