@@ -59,3 +59,20 @@ def demo_book(tmp_path_factory):
         build_root=tmp / "build",
         processed_root=tmp / "processed",
     )
+
+
+@pytest.fixture(scope="session")
+def kreis_book(shared_data, tmp_path_factory):
+    """A second real edition: Kreis Gütersloh (a Landkreis) 2015 from ../shared/data (pandoc)."""
+    from integrationsbericht.pipeline import build
+
+    tmp = tmp_path_factory.mktemp("kreis-book")
+    return build(
+        data_dir=shared_data,
+        year=2015,
+        ags="05754",
+        renderer="pandoc",
+        out=tmp / "_book",
+        build_root=tmp / "build",
+        processed_root=tmp / "processed",
+    )

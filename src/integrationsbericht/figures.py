@@ -376,7 +376,7 @@ def _wrap_titles(fig) -> None:
             if w > width * 0.95:
                 text = t.get_text().replace("\n", " ")
                 chars = max(12, int(len(text) * width * 0.9 / w))
-                t.set_text("\n".join(textwrap.wrap(text, chars)))
+                t.set_text("\n".join(textwrap.wrap(text, chars, break_long_words=False)))
 
 
 def _wrap_category_labels(fig, share: float = 0.38) -> None:
@@ -398,14 +398,22 @@ def _wrap_category_labels(fig, share: float = 0.38) -> None:
             text = t.get_text()
             if w > limit:
                 flat = text.replace("\n", " ")
-                chars = max(10, int(len(flat) * limit / (w * max(1, text.count("\n") + 1)) * 0.95))
-                text = "\n".join(textwrap.wrap(flat, chars))
+                chars = max(12, int(len(flat) * limit / (w * max(1, text.count("\n") + 1)) * 0.95))
+                text = "\n".join(textwrap.wrap(flat, chars, break_long_words=False))
                 changed = True
             texts.append(text)
         if changed:
             locs = [t.get_position()[1] for t in labels]
             ax.yaxis.set_major_locator(FixedLocator(locs))
             ax.set_yticklabels(texts)
+            # taller labels need more room between the bars: grow the canvas
+            fig.canvas.draw()
+            heights = [_text_extent(t, renderer).height for t in _tick_labels(ax, "y")]
+            need = max(heights) * 1.2 * len(heights)
+            have = ax.get_window_extent(renderer).height
+            if need > have:
+                w, h = fig.get_size_inches()
+                fig.set_size_inches(w, h + (need - have) / fig.dpi)
 
 
 def _fit_legends(fig) -> None:
