@@ -101,7 +101,10 @@ def test_close_lines_get_end_labels_that_avoid_each_other_and_the_title():
 
 
 def test_no_line_crosses_a_series_break_and_the_marker_sits_at_the_break():
-    df = _rows({"05711": [(2010, 11.9), (2015, 13.1)], "05": [(2010, 10.5), (2015, 11.8)]},
+    # 2008–2010 on the old basis, 2015–2017 on the Zensus 2011 basis (no data in between)
+    old, new = (2008, 2009, 2010), (2015, 2016, 2017)
+    df = _rows({"05711": [(y, 11.9) for y in old] + [(y, 13.1) for y in new],
+                "05": [(y, 10.5) for y in old] + [(y, 11.8) for y in new]},
                breaks={2015}, note="Reihenbruch: ab 2011 Fortschreibung auf Grundlage des Zensus 2011")
     c = charts.timeseries(df, "x", REGIONS)
     ax = c.fig.axes[0]
@@ -114,7 +117,7 @@ def test_no_line_crosses_a_series_break_and_the_marker_sits_at_the_break():
                and ln not in ax.get_xgridlines() + ax.get_ygridlines()]
     assert markers == [2010.5]
     # the data table: "|" at the first value after the break, nothing where no symbol applies
-    assert list(c.data["Zeichen"]) == ["", "|", "", "|"]
+    assert list(c.data["Zeichen"]) == ["", "", "", "|", "", ""] * 2
     assert "." not in set(c.data["Zeichen"])
     assert c.data.loc[c.data["Zeichen"] == "|", "Hinweis"].str.startswith("ab 2011").all()
     assert figures.check_layout(c.fig) == []

@@ -705,13 +705,15 @@ def age_chart(table: pd.DataFrame, district: str, period: str | None = None):
     ax.barh(y, dv.fillna(0).to_numpy(), color=PALETTE[0], height=0.6, label=district)
     ax.plot(cv.to_numpy(), y, linestyle="none", marker="D", color=GREY, markersize=5,
             label=f"{CITY_TOTAL} (Raute)")
-    for yi, v in zip(y, dv, strict=True):
-        ax.text((0 if pd.isna(v) else v) + 0.3, yi, "." if pd.isna(v) else fmt.percent(v, 1),
-                va="center", fontsize=8)
+    for yi, v, c in zip(y, dv, cv, strict=True):
+        # the value label sits right of both the bar and the city's diamond (never over it)
+        x = max(0 if pd.isna(v) else v, 0 if pd.isna(c) else c)
+        ax.annotate("." if pd.isna(v) else fmt.percent(v, 1), xy=(x, yi), xytext=(6, 0),
+                    textcoords="offset points", va="center", fontsize=8)
     ax.set_yticks(y, groups)
     ax.set_xlabel(f"Anteil an der Bevölkerung, {period}")
     german_axis(ax, "x", 0, percent=True)
-    ax.set_xlim(0, max(dv.max(skipna=True), cv.max(skipna=True)) * 1.18)
+    ax.set_xlim(0, max(dv.max(skipna=True), cv.max(skipna=True)) * 1.25)
     from .figures import legend_below
 
     legend_below(fig, ncol=2)
