@@ -216,6 +216,41 @@ def test_mobile_navigation_and_no_horizontal_scrolling(browser, site):
     page.close()
 
 
+def test_phone_figures_are_legible_and_tables_keep_their_captions(browser, site):
+    """At 390 px every figure shows its phone rendition, whose 8-pt text is drawn at 9 px or
+    more; every wide table scrolls inside its area with the caption above it and a hint."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    figures = tables = 0
+    for path in _pages(site):
+        page.goto(path.as_uri(), wait_until="load")
+        page.evaluate("() => Promise.all([...document.images].map(i => { i.loading = 'eager';"
+                      " return i.decode().catch(() => null); }))")
+        info = page.evaluate(
+            """() => ({
+                figs: [...document.querySelectorAll('main figure picture img')].map(i => ({
+                    src: i.currentSrc, shown: i.getBoundingClientRect().width, natural: i.naturalWidth})),
+                captionsInside: document.querySelectorAll('.table-scroll caption').length,
+                tables: [...document.querySelectorAll('.ib-table')].map(t => ({
+                    caption: !!t.querySelector(':scope > .ib-table-caption'),
+                    wide: t.querySelector('.table-scroll').scrollWidth > t.querySelector('.table-scroll').clientWidth + 1,
+                    hint: !!t.querySelector('.ib-scroll-hint')})),
+            })"""
+        )
+        assert info["captionsInside"] == 0, path.name
+        for fig in info["figs"]:
+            figures += 1
+            assert fig["src"].endswith("-mobil.png"), (path.name, fig["src"])
+            # 200 dpi: 8 pt = 22.2 image pixels; drawn at shown/natural of that size
+            px = 8 / 72 * 200 * fig["shown"] / fig["natural"]
+            assert px >= 9, (path.name, fig["src"], round(px, 1))
+        for t in info["tables"]:
+            tables += 1
+            assert t["caption"], path.name
+            assert t["hint"] == t["wide"], (path.name, t)
+    assert figures > 10 and tables > 10
+    page.close()
+
+
 def test_reading_without_javascript_and_print_styles(browser, site):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
     page = context.new_page()

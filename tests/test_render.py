@@ -603,3 +603,25 @@ def test_edition_metadata_outside_its_key_is_a_german_error(tmp_path):
     (stage / "_edition.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ConfigError, match="edition:"):
         render(stage, tmp_path / "o", renderer="pandoc", formats={"html"})
+
+
+def test_pdf_table_columns_fit_numbers_and_header_words():
+    """The Lua filter sizes PDF columns from their content: a number never shares its space
+    with the next column ("2025340.049") and a header word is never split ("Biele-feld")."""
+    from integrationsbericht.render.pandoc import run_pandoc
+
+    md = ("| Indikator | Ziel | Stand | Aktueller Wert | Bielefeld | Status |\n"
+          "|:---|:---|---:|---:|---:|:---|\n"
+          "| Arbeitslosenquote (Abstand Ausländer\\*innen − insgesamt) | Arbeitslosenquote der "
+          "Ausländer\\*innen höchstens 8 Prozentpunkte über der Quote insgesamt bis 2030 | 2025 | "
+          "340.049 | +31,6 Pp. | nicht auf Kurs |\n")
+    typ = run_pandoc(["-f", "markdown", "-t", "typst", "--lua-filter",
+                      str(DEFAULTS / "templates/filters/integrationsbericht.lua")], md, "Test")
+    widths = [float(w) for w in re.search(r"columns: \(([^)]*)\)", typ).group(1).replace("%", "").split(",")]
+    assert abs(sum(widths) - 100) < 0.5
+    page_pt, inset = 462, 11
+    pt = [w / 100 * page_pt - inset for w in widths]
+    assert pt[2] >= 4 * 6.0 and pt[3] >= 14 * 6.6 / 2  # "2025"; header words "Aktueller", "Wert"
+    assert pt[3] >= 7 * 6.0 and pt[4] >= len("Bielefeld") * 6.6  # "340.049"; "Bielefeld" whole
+    assert pt[4] >= len("+31,6 Pp.") * 6.0  # a number with its unit stays on one line
+    assert pt[0] > pt[2] and pt[1] > pt[2]  # long texts get the remaining width

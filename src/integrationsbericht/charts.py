@@ -223,7 +223,7 @@ def break_position(rows: pd.DataFrame, year: int) -> float:
 
 def _data_rows(frame: pd.DataFrame, label_col: str, label_name: str) -> pd.DataFrame:
     """Data table of a line chart: label, year, reference date, value, symbol, note."""
-    return pd.DataFrame({
+    out = pd.DataFrame({
         label_name: frame[label_col].to_numpy(),
         "Jahr": frame["year"].astype(int).to_numpy(),
         "Stichtag": frame["period"].astype(str).to_numpy(),
@@ -231,6 +231,11 @@ def _data_rows(frame: pd.DataFrame, label_col: str, label_name: str) -> pd.DataF
         "Zeichen": symbols(frame["flag"], frame["break"]),
         "Hinweis": [str(n).removeprefix("Reihenbruch: ") if isinstance(n, str) else "" for n in frame["note"]],
     })
+    if (out["Stichtag"] == out["Jahr"].astype(str)).all():
+        out = out.drop(columns="Stichtag")  # a yearly value: the year says it all
+    if (out["Hinweis"] == "").all():
+        out = out.drop(columns="Hinweis")
+    return out
 
 
 def _years_text(years: list[int]) -> str:
