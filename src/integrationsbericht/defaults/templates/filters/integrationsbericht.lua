@@ -239,14 +239,19 @@ local function column_widths(tbl)
         if i <= ncol then
           local text = pandoc.utils.stringify(cell.contents)
           local n = utf8.len(text) or #text
-          want[i] = math.max(want[i], math.min(n, 70) * char_pt)
+          if not header then -- a header wraps between its words: only the body asks for more
+            want[i] = math.max(want[i], math.min(n, 70) * char_pt)
+          end
           if not header and is_numberish(text) then
             need[i] = math.max(need[i], n * char_pt) -- numbers stay on one line
           else
             for w in text:gmatch("%S+") do
-              local m = utf8.len(w) or #w
-              if header or m <= 16 then
-                need[i] = math.max(need[i], m * char_pt)
+              -- a compound with a hyphen may break after it ("Nordrhein-" / "Westfalen")
+              for part in w:gmatch("[^-]+%-?") do
+                local m = utf8.len(part) or #part
+                if header or m <= 16 then
+                  need[i] = math.max(need[i], m * char_pt)
+                end
               end
             end
           end
