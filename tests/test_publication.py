@@ -11,16 +11,6 @@ import pytest
 from publication_scan import pdf_text, scan
 
 
-@pytest.fixture(scope="module")
-def dortmund_book(shared_data, tmp_path_factory):
-    """Dortmund 2015 from ../shared/data: another Kreis than the configured one (pandoc)."""
-    from integrationsbericht.pipeline import build
-
-    tmp = tmp_path_factory.mktemp("dortmund-book")
-    return build(data_dir=shared_data, ags="05913", year=2015, renderer="pandoc", out=tmp / "_book",
-                 build_root=tmp / "build", processed_root=tmp / "processed")
-
-
 def _pdf(book):
     return next(book.out.glob("*.pdf"))
 

@@ -1,4 +1,4 @@
-"""How the built editions look: the demo and two real editions (Bielefeld, Kreis Gütersloh).
+"""How the built editions look: the demo and two real editions (Bielefeld, Dortmund 2015).
 
 The layout of every figure is measured while the editions are built (strict mode, see
 ``tests/conftest.py``): a build with overlapping texts, legends or data fails. Here: what every
@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 
-@pytest.fixture(scope="module", params=["demo_book", "shared_book", "kreis_book"])
+@pytest.fixture(scope="module", params=["demo_book", "shared_book", "dortmund_book"])
 def book(request) -> Path:
     return Path(request.getfixturevalue(request.param).out)
 
