@@ -149,7 +149,7 @@ local function responsive_image(img, alt)
     html = html .. '<source media="(max-width: 40em)" srcset="' .. html_attr(mobile) .. '">'
   end
   html = html .. '<img src="' .. html_attr(src) .. '" alt="' .. html_attr(alt) .. '" class="ib-figure-img"'
-    .. ' loading="lazy"></picture>'
+    .. '></picture>'
   return pandoc.RawInline("html", html)
 end
 
