@@ -81,8 +81,8 @@ def test_csv_and_xlsx_never_hold_a_live_formula(tmp_path):
         "text": [EVIL, "+49 521 51-0", "-2+3", "@SUMME(A1)", "-", "Mitte"],
         "zahl": [1.5, -2.0, 3.0, 4.0, 5.0, 6.0],
     })
-    with open(write_csv(df, tmp_path / "x.csv"), encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    with open(write_csv(df, tmp_path / "x.csv"), encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))  # the German Excel convention
     assert [r["text"] for r in rows] == ["'" + EVIL, "'+49 521 51-0", "'-2+3", "'@SUMME(A1)", "-", "Mitte"]
     assert rows[1]["zahl"] == "-2"
     write_xlsx(df, tmp_path / "x.xlsx")
