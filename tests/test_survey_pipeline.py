@@ -17,6 +17,7 @@ from statsmodels.stats.weightstats import DescrStatsW
 import integrationsbericht.survey as survey
 from integrationsbericht.config import EditionConfig, resolve
 from integrationsbericht.project import DEFAULTS
+from integrationsbericht.report import markdown_table
 from integrationsbericht.demo.survey import DISTRICTS, HTML_ANSWER, PERSONAL, write_survey_demo
 from integrationsbericht.survey import charts
 from integrationsbericht.survey.open_answers import anonymise, escape_text, load_codeframe, select_quotes
@@ -87,7 +88,8 @@ def test_export_follows_contract(built):
     df = pd.read_csv(built.csv, dtype={"flag": str}, keep_default_na=False)
     assert list(df.columns) == ["item", "group", "category", "n", "share", "ci_low", "ci_high", "flag"]
     assert set(df["flag"]) <= {"", "/", "()"}
-    assert sorted(p.name for p in built.csv.parent.iterdir()) == ["befragung.csv"]
+    assert sorted(p.name for p in built.csv.parent.iterdir()) == ["befragung.csv", "befragung.xlsx",
+                                                                  "befragung_de.csv"]
     assert "DEMO-0" not in built.csv.read_text(encoding="utf-8")  # no respondent records
 
 
@@ -182,8 +184,11 @@ def test_no_small_cell_is_published_anywhere(tmp_path):
                & est["group_var"].isin(["insgesamt", "bezirk"])]
     small_rows = (rows["n"] < 10).to_numpy()
     assert small_rows.any()
-    assert (ch.data.loc[small_rows, "Anteil"] == "/").all()
-    assert (ch.data.loc[small_rows, "95-%-KI"] == "/").all()
+    # suppressed: no number anywhere, the symbol "/" in the symbol column (shown in the cells)
+    assert ch.data.loc[small_rows, ["Anteil in %", "95-%-KI von", "95-%-KI bis"]].isna().all().all()
+    assert (ch.data.loc[small_rows, "Zeichen"] == "/").all()
+    assert "| / | / | / | / |" in markdown_table(ch.data[small_rows][["Anteil in %", "95-%-KI von",
+                                                                          "95-%-KI bis", "Zeichen"]])
 
 
 def test_fewer_thresholds_configurable(tmp_path):
