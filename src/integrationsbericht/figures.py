@@ -372,10 +372,12 @@ def _wrap_titles(fig) -> None:
         for t in (ax.title, getattr(ax, "_left_title", None), ax.xaxis.label):
             if not _visible_text(t):
                 continue
-            w = t.get_window_extent(renderer).width
-            if w > width * 0.95:
+            box = t.get_window_extent(renderer)
+            w = box.width
+            room = min(width * 0.95, fig.bbox.x1 - max(box.x0, fig.bbox.x0) - 2)
+            if w > room:  # wider than the figure, or running over its right edge
                 text = t.get_text().replace("\n", " ")
-                chars = max(12, int(len(text) * width * 0.9 / w))
+                chars = max(12, int(len(text) * room * 0.95 / w))
                 t.set_text("\n".join(textwrap.wrap(text, chars, break_long_words=False)))
 
 
