@@ -19,7 +19,8 @@ CHECKS = {
     "Markdown": re.compile(r"\*\*|\]\(|\{#|:::|\\\*|\{\.|<!--|^#{1,6} ", re.M),
     "Typst": re.compile(r"#(?:set|show|let|figure|text|block|image)\b[\(\s\[]"),
     # a config line such as "status: entwurf" or "example: true" (a whole line, one value)
-    "YAML": re.compile(r"^\s*[a-z_]+: [\w\"'.\-]+\s*$|^---\s*$", re.M),
+    # (a chart label such as "insgesamt: 4.465" – a German number as the value – is reader text)
+    "YAML": re.compile(r"^\s*[a-z_]+: (?![\d.,]+\s*$)[\w\"'.\-]+\s*$|^---\s*$", re.M),
     "englischer Bezeichner": re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b"),
     "fehlender Wert": re.compile(r"\b(?:nan|NaN|None|NaT|undefined)\b"),
     "Werkzeug": re.compile(r"Vorlage|Platzhalter|Regeldatei|Noch keine Handlungsempfehlungen|"

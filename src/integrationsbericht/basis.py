@@ -22,13 +22,24 @@ SOURCES = {
 }
 
 
-def indicator_line(title: str, latest: str | int | None, report_year: int, tables: list[str] | None = None) -> str:
+DATABASES = {
+    "regionalstatistik": "der Regionaldatenbank Deutschland",
+    "genesis-online": "von GENESIS-Online, der Datenbank des Statistischen Bundesamtes",
+}
+
+
+def indicator_line(title: str, latest: str | int | None, report_year: int,
+                   tables: list[str] | None = None, database: str | None = None) -> str:
     """``"Einbürgerungsquote: neuester Wert von 2011; für den Bericht 2015 fehlen neuere Werte.
-    Sie kämen aus der Tabelle 12511-01-01-4 der Regionaldatenbank Deutschland."``"""
+    Sie kämen aus der Tabelle 12511-01-01-4 der Regionaldatenbank Deutschland."``
+
+    ``database`` is the catalogue's database of the tables (``regionalstatistik`` when None).
+    """
     where = ""
     if tables:
         noun = "der Tabelle" if len(tables) == 1 else "den Tabellen"
-        where = f" Sie kämen aus {noun} {de.join(list(tables))} der Regionaldatenbank Deutschland."
+        db = DATABASES.get(database or "regionalstatistik", DATABASES["regionalstatistik"])
+        where = f" Sie kämen aus {noun} {de.join(list(tables))} {db}."
     if latest is None:
         return f"{title}: Für den Bericht {report_year} liegen keine Werte vor.{where}"
     return (f"{title}: neuester Wert von {latest}; für den Bericht {report_year} fehlen neuere Werte."
