@@ -105,6 +105,10 @@ def test_2025_edition_from_mixed_vintages(book_2025, shared_data):
     # the stale foreigners' share (latest 2015) is not printed in the 2025 chapter
     assert "Der Anteil der Ausländer*innen an der Bevölkerung betrug" not in chapter
     assert "Ausländeranteil nach Geschlecht und Alter" not in chapter
+    # nothing internal reaches a reader, export file names included (they stay in the log)
+    from publication_scan import scan
+
+    assert scan(out) == []
 
 
 def test_another_kreis_same_steps(mixed, tmp_path):
