@@ -557,6 +557,7 @@ def test_fetch_then_build_produces_an_edition_from_the_fetched_files(cassettes, 
     (proj / "config").mkdir(parents=True)
     (proj / "config" / "edition.yml").write_text(
         'city: Bielefeld\nags: "05711"\nyear: 2024\ndata_dir: daten\nbranding: {logo: null}\n'
+        "contact: {web: 'https://ki-bielefeld.de'}\n"
         "fetch: {timeout: 10, retries: 1, backoff: 0.01}\n", encoding="utf-8")
     (proj / "config" / "indikatoren.yml").write_bytes(CATALOGUE.read_bytes())
     (proj / "config" / "kennzahlen.yml").write_text(

@@ -89,7 +89,8 @@ def test_wheel_in_a_fresh_venv_builds_another_kreis_and_leaves_the_venv_untouche
     # 4. a project for Gütersloh (a Landkreis, not Bielefeld), built where it lives
     work = tmp_path / "arbeit"
     work.mkdir()
-    res = _run([cli, "init", "guetersloh", "--ags", "05754", "--year", "2015", "--data", shared_data], cwd=work)
+    res = _run([cli, "init", "guetersloh", "--ags", "05754", "--year", "2015", "--data", shared_data,
+                "--kontakt", "integration@example.org"], cwd=work)
     assert res.returncode == 0, res.stdout + res.stderr
     proj = work / "guetersloh"
     for f in ("config/edition.yml", "_quarto.yml", ".gitignore", "README.md", "data/raw/LIESMICH.md"):

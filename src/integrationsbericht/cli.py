@@ -108,6 +108,8 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--name", default=None, help="Name im Bericht (Standard: aus den GENESIS-Dateien)")
     i.add_argument("--data", type=Path, default=None,
                    help="vorhandener Rohdatenordner (Standard: data/raw/ im Projekt)")
+    i.add_argument("--kontakt", default=None,
+                   help="E-Mail- oder https-Adresse des Herausgebers für Impressum und Erklärung zur Barrierefreiheit")
 
     a = sub.add_parser("anpassen", help="mitgelieferte Datei zum Ändern ins Projekt kopieren")
     a.add_argument("datei", help="z. B. notebooks/bevoelkerung.ipynb, config/indikatoren.yml, report/impressum.qmd")
@@ -372,7 +374,8 @@ def cmd_demo_data(args, console) -> int:
 def cmd_init(args, console) -> int:
     from .scaffold import init_project
 
-    _root, messages = init_project(args.ordner, ags=args.ags, year=args.year, name=args.name, data=args.data)
+    _root, messages = init_project(args.ordner, ags=args.ags, year=args.year, name=args.name, data=args.data,
+                                  contact=args.kontakt)
     for m in messages:
         console.print(m, markup=False)
     return EXIT_OK

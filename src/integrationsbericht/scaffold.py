@@ -8,6 +8,8 @@ templates and catalogues come from the installed package. The texts written here
 
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 from pathlib import Path
 
@@ -30,8 +32,14 @@ def init_project(
     year: int | None = None,
     name: str | None = None,
     data: str | Path | None = None,
+    contact: str | None = None,
 ) -> tuple[Path, list[str]]:
-    """Create the project folder; returns (folder, German messages)."""
+    """Create the project folder; returns (folder, German messages).
+
+    ``contact`` (an e-mail address or an https address) becomes the publisher's contact for the
+    Impressum and the accessibility statement, which BITV 2.0 requires; without it the edition
+    file says where to enter one, and ``check``/``build`` ask for it.
+    """
     root = Path(folder).resolve()
     if root.is_relative_to(PACKAGE_DIR):
         raise ConfigError("Ein Berichtsprojekt gehört nicht in den Ordner des installierten Pakets.", file=root)
@@ -58,6 +66,7 @@ def init_project(
     if not 1990 <= year <= 2100:
         raise ConfigError(f"Das Berichtsjahr {year} liegt außerhalb von 1990–2100.")
     ags = ags or DEMO_AGS
+    contact_block = _contact_block(contact, demo)
     if demo:
         data_dir = "data/raw"
     elif data is not None:
@@ -75,7 +84,7 @@ def init_project(
         "# city: Name, wie er im Bericht stehen soll (ohne Angabe: aus den GENESIS-Dateien)"
     )
     edition = (SKELETON / "edition.yml").read_text(encoding="utf-8").format(
-        ags=ags, year=year, city=city, data_dir=_yaml_str(data_dir)
+        ags=ags, year=year, city=city, data_dir=_yaml_str(data_dir), contact=contact_block
     )
     (root / "config" / "edition.yml").write_text(edition, encoding="utf-8")
     (root / "_quarto.yml").write_text((SKELETON / "_quarto.yml").read_text(encoding="utf-8"), encoding="utf-8")
@@ -109,8 +118,38 @@ def init_project(
             f"Hinweis: der Ordner liegt in einem anderen Berichtsprojekt ({outer}); Befehle im neuen "
             "Ordner arbeiten auf dem neuen Projekt."
         )
+    if contact is None and not demo:
+        messages.append(
+            "Vor dem ersten Build: in config/edition.yml unter 'contact:' eine Kontaktmöglichkeit "
+            "eintragen (Pflicht für Impressum und Erklärung zur Barrierefreiheit)."
+        )
     messages.append(
         "Weiter: 'integrationsbericht check' und 'integrationsbericht build' in diesem Ordner "
         f"(cd {root})."
     )
     return root, messages
+
+
+# The demo project is the Bielefeld demo edition: its contact is the one of the repository's own
+# demo configuration (the Kommunales Integrationszentrum's public website).
+DEMO_CONTACT = "https://ki-bielefeld.de"
+_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _contact_block(contact: str | None, demo: bool) -> str:
+    """The ``contact:`` block of the new edition file (commented out when nothing is known)."""
+    if contact is None and demo:
+        contact = DEMO_CONTACT
+    if contact is None:
+        return ("# contact:                 # Pflicht: mindestens email, phone oder web\n"
+                "#   email: integration@example.org\n"
+                "#   web: https://www.example.org/integration")
+    contact = contact.strip()
+    if _EMAIL_RE.fullmatch(contact):
+        return f"contact:\n  email: {_yaml_str(contact)}"
+    if contact.startswith("https://") and " " not in contact:
+        return f"contact:\n  web: {_yaml_str(contact)}"
+    raise ConfigError(
+        f"'{contact}' ist keine Kontaktmöglichkeit: erwartet wird eine E-Mail-Adresse "
+        "(name@beispiel.de) oder eine Webadresse, die mit https:// beginnt."
+    )
