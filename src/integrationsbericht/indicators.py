@@ -1083,6 +1083,13 @@ def currency(df: pd.DataFrame, catalogue, ags: str, year: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def current_ids(df: pd.DataFrame, catalogue, ags: str, year: int) -> set[str]:
+    """The ids of the indicators that are current for ``ags`` in ``year`` (see :func:`currency`);
+    the chapters, the key figures and the findings show only these."""
+    cur = currency(df, catalogue, ags, year)
+    return set(cur.loc[cur["current"], "indicator"]) if len(cur) else set()
+
+
 def is_current(edition, indicator: str) -> bool:
     """Whether ``indicator`` is current for the edition (see :func:`currency`)."""
     status = load_status(edition)

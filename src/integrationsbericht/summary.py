@@ -72,9 +72,15 @@ def _value(row) -> float | None:
 
 
 def key_figures(table: pd.DataFrame, catalogue, edition, spec: list[KeyFigureSpec]) -> list[KeyFigure]:
-    """One :class:`KeyFigure` per configured entry; value ``None`` where the data lack it."""
+    """One :class:`KeyFigure` per configured entry; value ``None`` where the data lack it.
+
+    An indicator that is not current for the report year (see ``indicators.currency``) is left
+    out, as in the chapters: the annex "Datengrundlage" names it."""
+    from .indicators import current_ids
+
     land = edition.role("land")["ags"].tolist()
     bund = edition.role("bund")["ags"].tolist()
+    current = current_ids(table, catalogue, edition.ags, edition.year)
     out = []
     for s in spec:
         if s.indicator not in catalogue:
@@ -82,6 +88,8 @@ def key_figures(table: pd.DataFrame, catalogue, edition, spec: list[KeyFigureSpe
                 f"Kennzahl '{s.indicator}' steht nicht im Indikatorenkatalog.",
                 file=edition.path("config/kennzahlen.yml"),
             )
+        if s.indicator not in current and not table[table["indicator"] == s.indicator].empty:
+            continue
         ind = catalogue.get(s.indicator)
         own = _latest(table, s.indicator, edition.ags, s.group, edition.year)
         period = own["period"] if own is not None else None
