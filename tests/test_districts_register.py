@@ -75,3 +75,22 @@ def test_city_total_against_official_population():
     assert info.value.file.endswith("gueltig.csv")
     # a tolerance of 2 % admits the difference of 8 persons (1.1 %)
     assert check_city_total(df, 700, tolerance=0.02)["differenz"] == -8
+
+
+def test_quoted_district_name_with_semicolon_and_quotes_is_read_literally(tmp_path):
+    """A CSV writer quotes a cell holding ';' or '"'; the register reader honours that (issue 17)."""
+    import csv as _csv
+    import io as _io
+
+    from integrationsbericht.sources.register import _read_raw
+
+    src = Path(__file__).resolve().parents[1] / "data" / "raw" / "register" / "bezirke.csv"
+    rows = list(_csv.reader(_io.StringIO(src.read_text(encoding="utf-8")), delimiter=";"))[:3]
+    name = 'a;b "c" <x>'
+    rows[1][1] = name
+    buf = _io.StringIO()
+    _csv.writer(buf, delimiter=";", lineterminator="\n").writerows(rows)
+    f = tmp_path / "bezirke.csv"
+    f.write_text(buf.getvalue(), encoding="utf-8")
+    df = _read_raw(f)
+    assert df["bezirk"].tolist()[0] == name and df["line"].tolist() == [2, 3]

@@ -82,11 +82,13 @@ def _read_raw(path: Path) -> pd.DataFrame:
             f"Spalte '{dupes[0]}' kommt in der Kopfzeile mehrfach vor.", file=path, line=1,
             column=dupes[0],
         )
+    from .csvfile import records
+
     rows = []
-    for number, raw in enumerate(lines[1:], start=2):
-        if not raw.strip():
+    for number, cells in records(lines[1:], delimiter=";", path=path, first_line=2, multiline=False):
+        if not any(c.strip() for c in cells):
             continue
-        cells = [c.strip() for c in raw.split(";")]
+        cells = [c.strip() for c in cells]
         if len(cells) != len(header):
             raise InputError(
                 f"Die Zeile hat {len(cells)} Felder, die Kopfzeile {len(header)}.",
