@@ -206,3 +206,47 @@ def test_flat_file_without_known_table_is_refused(tmp_path):
     df = read_genesis(f, code="99999-01-01-4")
     assert df.attrs["meta"]["code"] == "99999-01-01-4"
     assert df["value"].tolist() == [7.0] and df["period"].tolist() == ["2024"]
+
+
+def test_project_mapping_replaces_packaged_one(shared_data, tmp_path):
+    """A city whose download spells a label the packaged mapping does not know adds it in its
+    own config/genesis_merkmale.yml (integrationsbericht anpassen): the reader, its cache and
+    the edition use the project's file."""
+    from integrationsbericht.edition import Edition
+    from integrationsbericht.ingest import read_tables
+    from integrationsbericht.sources.genesis import MAPPING_FILE, MAPPING_REL
+
+    raw = (shared_data / "genesis" / "12111-01-01-4_00.csv").read_bytes().decode("utf-8")
+    assert "Ausländer(innen)" in raw
+    # the same table with a label spelling of a later year ("Ausländer*innen")
+    data = tmp_path / "daten"
+    (data / "genesis").mkdir(parents=True)
+    (data / "genesis" / "12111-01-01-4.csv").write_bytes(
+        raw.replace("Ausländer(innen)", "Ausländer*innen").encode("utf-8")
+    )
+    cache = tmp_path / "cache"
+
+    def foreign_bielefeld(tables):
+        df = tables["12111-01-01-4"]["frame"]
+        return df[(df["ags"] == "05711") & (df["NAT"] == "ausländisch") & (df["GES"] == "insgesamt")]
+
+    assert foreign_bielefeld(read_tables(data, cache)).empty  # unknown label: not selected
+
+    project = tmp_path / "projekt"
+    (project / "config").mkdir(parents=True)
+    own = project / MAPPING_REL
+    own.write_text(
+        MAPPING_FILE.read_text(encoding="utf-8").replace(
+            'Ausländerinnen und Ausländer, foreign]', 'Ausländerinnen und Ausländer, foreign, "Ausländer*innen"]'
+        ),
+        encoding="utf-8",
+    )
+    ed = Edition.__new__(Edition)
+    ed.project_root = project
+    assert ed.genesis_mapping == own
+    rows = foreign_bielefeld(read_tables(data, cache, mapping=ed.genesis_mapping))
+    # Bielefeld, Zensus 2011: 36.668 foreigners (raw row of the file)
+    line = next(l for l in raw.splitlines() if l.startswith("05711;"))
+    assert rows["value"].tolist() == [float(line.split(";")[8])]
+    # the cache keeps both readings apart: the packaged mapping still gives no match
+    assert foreign_bielefeld(read_tables(data, cache)).empty

@@ -30,17 +30,23 @@ def _reader_fingerprint() -> str:
     return READER_FINGERPRINT
 
 
-def read_genesis_cached(path: Path, cache_dir: Path | None, code: str | None = None) -> pd.DataFrame:
+def read_genesis_cached(
+    path: Path, cache_dir: Path | None, code: str | None = None, mapping: Path | None = None
+) -> pd.DataFrame:
     """``read_genesis(path)``, memoised in ``cache_dir`` (no caching when it is ``None``).
 
-    ``code`` names the table of a plain flat file (from the fetch manifest)."""
-    from .sources.genesis import read_genesis
+    ``code`` names the table of a plain flat file (from the fetch manifest); ``mapping`` is a
+    project's own ``config/genesis_merkmale.yml`` (default: the packaged one)."""
+    from .sources.genesis import MAPPING_FILE, read_genesis
 
     path = Path(path)
+    if mapping is not None and Path(mapping).resolve() == MAPPING_FILE.resolve():
+        mapping = None  # the packaged mapping is part of the reader fingerprint already
     if cache_dir is None:
-        return read_genesis(path, code=code)
+        return read_genesis(path, code=code, mapping=mapping)
+    own_mapping = sha256_file(Path(mapping)) if mapping is not None else ""
     digest = hashlib.sha256(
-        (sha256_file(path) + _reader_fingerprint() + (code or "")).encode()
+        (sha256_file(path) + _reader_fingerprint() + (code or "") + own_mapping).encode()
     ).hexdigest()
     data_file = cache_dir / f"{digest}.parquet"
     meta_file = cache_dir / f"{digest}.json"
@@ -54,7 +60,7 @@ def read_genesis_cached(path: Path, cache_dir: Path | None, code: str | None = N
             meta["path"] = str(path)
             df.attrs = {"meta": meta}
             return df
-    df = read_genesis(path, code=code)
+    df = read_genesis(path, code=code, mapping=mapping)
     cache_dir.mkdir(parents=True, exist_ok=True)
     meta = dict(df.attrs.get("meta", {}))
     frame = df.copy()

@@ -508,7 +508,7 @@ def _official_from_genesis(edition, stichtag: str) -> tuple[float, str] | None:
     code = edition.config.comparison.population_table
     from .ingest import read_tables
 
-    tables = read_tables(edition.data_dir)  # every layout and vintage, merged per table
+    tables = read_tables(edition.data_dir, mapping=edition.genesis_mapping)  # every layout and vintage, merged per table
     if code in tables:
         df = tables[code]["frame"]
         for col, val in edition.config.comparison.population_where.items():

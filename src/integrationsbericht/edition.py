@@ -44,6 +44,14 @@ class Edition:
         return resolve_path(rel, self.project_root)
 
     @property
+    def genesis_mapping(self) -> Path:
+        """The label → (variable, attribute) mapping of the GENESIS reader: the project's
+        ``config/genesis_merkmale.yml``, else the packaged one."""
+        from .sources.genesis import MAPPING_REL
+
+        return self.path(MAPPING_REL)
+
+    @property
     def ags(self) -> str:
         return self.config.ags
 
@@ -147,12 +155,14 @@ def _genesis_files(data_dir: Path) -> list[Path]:
     return files
 
 
-def _population(files: list[Path], cfg: EditionConfig, cache_dir: Path | None) -> pd.DataFrame:
+def _population(
+    files: list[Path], cfg: EditionConfig, cache_dir: Path | None, mapping: Path | None = None
+) -> pd.DataFrame:
     """Population per region and year from the configured population table (all its exports)."""
     from .ingest import read_tables
 
     code = cfg.comparison.population_table
-    tables = read_tables(files[0].parent.parent, cache_dir)
+    tables = read_tables(files[0].parent.parent, cache_dir, mapping=mapping)
     if code in tables:
         df = tables[code]["frame"]
         for col, val in cfg.comparison.population_where.items():
@@ -227,7 +237,9 @@ def resolve(
         )
     region_name = str(known.loc[cfg.ags, "region"])
 
-    pop = _population(files, cfg, cache_dir)
+    from .sources.genesis import MAPPING_REL
+
+    pop = _population(files, cfg, cache_dir, resolve_path(MAPPING_REL, project_root))
     own = pop[pop["ags"] == cfg.ags]
     years = sorted(own["year"].dropna().astype(int).unique())
     # The report year need not be in the data: every indicator shows its latest period up to

@@ -66,7 +66,9 @@ def checklist(config_path: Path, project_root: Path, year: int) -> list[Checklis
         from .ingest import read_tables
 
         try:  # all exports of a table together (old and new downloads side by side)
-            frames = [t["frame"] for t in read_tables(data_dir).values()]
+            from .sources.genesis import MAPPING_REL
+
+            frames = [t["frame"] for t in read_tables(data_dir, mapping=resolve_path(MAPPING_REL, project_root)).values()]
         except Exception:  # a broken file is reported by "check", not here
             frames = []
             for f in genesis_files(data_dir):

@@ -74,7 +74,9 @@ def genesis_files(data_dir: str | Path) -> list[Path]:
     )
 
 
-def read_tables(data_dir: str | Path, cache_dir: Path | None = None, log=None) -> dict[str, dict]:
+def read_tables(
+    data_dir: str | Path, cache_dir: Path | None = None, log=None, mapping: Path | None = None
+) -> dict[str, dict]:
     """Every GENESIS table of a data folder, one merged frame per table code.
 
     Returns ``{code: {"frame", "files", "changes", "dropped", "meta"}}``: the exports of one
@@ -91,7 +93,7 @@ def read_tables(data_dir: str | Path, cache_dir: Path | None = None, log=None) -
     dropped_all: dict[str, list] = {}
     for f in files:
         entry = manifest.get(f.name)
-        df = read_genesis_cached(f, cache_dir, code=(entry or {}).get("tabelle"))
+        df = read_genesis_cached(f, cache_dir, code=(entry or {}).get("tabelle"), mapping=mapping)
         meta = dict(df.attrs["meta"])
         df, dropped = drop_unpublished(df)
         df.attrs["meta"] = meta
@@ -198,6 +200,7 @@ def ingest_genesis(
     regions: Iterable[str],
     cache_dir: Path | None = None,
     log=None,
+    mapping: Path | None = None,
 ) -> dict:
     """Validate every GENESIS export of ``data_dir`` and write the edition's tables.
 
@@ -222,7 +225,11 @@ def ingest_genesis(
             hint="Die Exporte von regionalstatistik.de hier ablegen (siehe docs/genesis.md).",
         )
     out.mkdir(parents=True, exist_ok=True)
-    tables = read_tables(data_dir, cache_dir, log=log)
+    tables = read_tables(data_dir, cache_dir, log=log, mapping=mapping)
+    # a project's own label mapping (config/genesis_merkmale.yml) is part of the reader
+    reader = READER_FINGERPRINT
+    if mapping is not None and Path(mapping).resolve() != _genesis.MAPPING_FILE.resolve():
+        reader = f"{READER_FINGERPRINT}+{sha256_file(Path(mapping))[:16]}"
 
     manifest: dict[str, dict] = {}
     for code, info in tables.items():
@@ -248,7 +255,7 @@ def ingest_genesis(
             old is not None
             and old.get("sha256") == sha
             and old.get("regions") == wanted
-            and old.get("reader") == READER_FINGERPRINT
+            and old.get("reader") == reader
             and old.get("parquet_sha256") == sha256_file(pq_path)
         ):
             manifest[code] = {**old, "rewritten": False}
@@ -272,7 +279,7 @@ def ingest_genesis(
                 "periods": sorted(set(sub["period"]), key=lambda p: (p[-4:], p)),
                 "changes": [c for c in info["changes"] if c["ags"] in wanted],
                 "dropped_periods": info["dropped"],
-                "reader": READER_FINGERPRINT,
+                "reader": reader,
                 "parquet_sha256": sha256_file(pq_path),
             }
         )

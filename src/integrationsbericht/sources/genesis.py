@@ -719,7 +719,10 @@ def _read_classic(path: Path, text: str, encoding: str) -> pd.DataFrame:
 # per variable code (``GES``, ``NAT`` …) holding a canonical attribute (``männlich``,
 # ``ausländisch``, ``insgesamt``), and the column ``measure`` with the value variable's code.
 
-MAPPING_FILE = DEFAULTS / "config" / "genesis_merkmale.yml"
+# the packaged mapping; a report project may replace it with its own file of the same path
+# (``integrationsbericht anpassen config/genesis_merkmale.yml``)
+MAPPING_REL = "config/genesis_merkmale.yml"
+MAPPING_FILE = DEFAULTS / MAPPING_REL
 _VAR_COL_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*$")
 _TOTAL_LABELS = {"insgesamt", "total"}
 _mapping_cache: dict[tuple[str, float], dict] = {}
@@ -919,7 +922,9 @@ def _flat_table_code(path: Path, mapping: dict, stat: str, variables: list[str],
         line=1,
         hint="Die Datei als ZIP-Archiv des Webservice belassen (der Name der enthaltenen Datei "
         "nennt die Tabelle), mit „integrationsbericht fetch“ laden (Abrufprotokoll "
-        "genesis/abruf-manifest.csv) oder die Tabelle in config/genesis_merkmale.yml beschreiben.",
+        "genesis/abruf-manifest.csv) oder die Tabelle in der Zuordnungsdatei des Projekts "
+        "beschreiben (mit „integrationsbericht anpassen config/genesis_merkmale.yml“ ins Projekt "
+        "holen).",
     )
 
 
