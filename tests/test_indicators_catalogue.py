@@ -132,6 +132,12 @@ def test_joined_series_symbols_and_breaks():
 def test_year_cutoff():
     df = ind.compute(catalogue(SHARE), TABLES, ["05711"], 2010)
     assert df.year.max() == 2010
+    # every period read, for the download table (indikatoren.csv carries them all); the values
+    # up to the report year are the same either way
+    full = ind.compute(catalogue(SHARE), TABLES, ["05711"], 2010, upto=False)
+    assert full.year.max() > 2010
+    upto = full[full.year <= 2010].reset_index(drop=True)
+    pd.testing.assert_frame_equal(upto[df.columns], df.reset_index(drop=True), check_dtype=False)
 
 
 def test_missing_table_gives_message_and_no_values():

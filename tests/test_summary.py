@@ -49,6 +49,41 @@ def test_key_figures_equal_the_indicator_table():
     assert "Veränderung in 5 Jahren" not in shown.columns
 
 
+
+def test_comparison_from_an_earlier_year_is_shown_with_its_year():
+    """Today's download of a table may hold only the Kreise for the newest year (12411-01-01-4,
+    31.12.2024): Land and Bund are then compared with their latest value (with its year), not
+    printed as "." (unknown or secret) -- but never across a series break."""
+    cat = catalogue_from_dict({"indicators": [{
+        "id": "bevoelkerung", "title": "Bevölkerung", "field": "bevoelkerung", "unit": "Personen",
+        "decimals": 0, "definition": "d", "numerator": SRC}]})
+    rows = [
+        {"ags": "05711", "year": 2023, "value": 331519.0, "break": True},
+        {"ags": "05711", "year": 2024, "value": 331605.0, "break": False},
+        {"ags": "05", "year": 2022, "value": 18139116.0, "break": True},
+        {"ags": "05", "year": 2023, "value": 18190422.0, "break": False},
+        {"ags": "DG", "year": 2021, "value": 83237124.0, "break": False},
+    ]
+    table = pd.DataFrame([{**r, "indicator": "bevoelkerung", "group": "insgesamt",
+                           "period": f"31.12.{r['year']}", "change_5y": None} for r in rows])
+    ed = _edition()
+    (kf,) = summary.key_figures(table, cat, ed, [summary.KeyFigureSpec(indicator="bevoelkerung")])
+    assert kf.period == "31.12.2024" and kf.value == 331605.0
+    assert kf.land == 18190422.0 and kf.land_period == "31.12.2023"
+    # Deutschland's latest value (2021) lies before the Zensus 2022 break: not comparable
+    assert kf.bund is None
+    shown, data = summary.key_figure_table([kf], ed)
+    assert shown.iloc[0]["Nordrhein-Westfalen"] == "18.190.422 (2023)"
+    assert shown.iloc[0]["Deutschland"] == "."
+    assert data.iloc[0]["land_period"] == "31.12.2023"
+    # a comparison value of the city's own year carries no year
+    same = table.assign(year=table["year"].where(table["ags"] != "05", 2024))
+    same["period"] = "31.12." + same["year"].astype(str)
+    same = same.drop_duplicates(["ags", "year"], keep="last")
+    (kf2,) = summary.key_figures(same, cat, ed, [summary.KeyFigureSpec(indicator="bevoelkerung")])
+    assert kf2.compared(kf2.land, kf2.land_period) == "18.190.422"
+
+
 def test_target_line_and_table():
     assert summary.target_line({"erreicht": 0, "auf Kurs": 0, "nicht auf Kurs": 0, "kein Zielwert": 4}) is None
     counts = {"erreicht": 1, "auf Kurs": 2, "nicht auf Kurs": 3, "kein Zielwert": 0}

@@ -40,6 +40,8 @@ GERMAN_HEADERS = {
     "ci_low": "95-%-KI von", "ci_high": "95-%-KI bis", "n": "n (ungewichtet)",
     "group_var": "Gliederung", "group_value": "Gruppe", "kind": "Art", "p_value": "p-Wert",
     "bezirk": "Bezirk", "count": "Anzahl", "answers": "Antworten insgesamt",
+    "land": "Land", "land_period": "Stichtag (Land)", "bund": "Deutschland",
+    "bund_period": "Stichtag (Deutschland)",
 }
 
 SYMBOLS = [

@@ -740,11 +740,13 @@ def compute(
     year: int,
     *,
     indicators: list[str] | None = None,
+    upto: bool = True,
 ) -> pd.DataFrame:
     """Evaluate the catalogue on GENESIS reader frames (keyed by table code).
 
     Returns the long indicator table (:data:`COLUMNS`), one row per indicator × region ×
-    period × group, for periods up to ``year``; gap rows (group ``abstand_<a>_<b>``, unit
+    period × group, for periods up to ``year`` (every period read with ``upto=False``: the
+    download table carries them all, see :func:`prepare`); gap rows (group ``abstand_<a>_<b>``, unit
     ``Pp.``) are added where the indicator defines one. Indicators whose tables are missing
     produce no rows; their German messages are in ``df.attrs["problems"]`` (and are logged).
     """
@@ -768,12 +770,14 @@ def compute(
         if not rows:
             continue
         per_group = pd.DataFrame(rows)
-        per_group = per_group[per_group["year"] <= year]
-        if per_group.empty:
+        if not (per_group["year"] <= year).any():
             problems.append(
                 f"Indikator „{ind.title}“ ({ind.id}): keine Werte bis zum Berichtsjahr {year}."
             )
-            continue
+            if upto:
+                continue
+        if upto:
+            per_group = per_group[per_group["year"] <= year]
         per_group = _complete_regions(per_group, regions)
         per_group = _add_gap(cat, ind, per_group)
         frames.append(per_group.assign(
@@ -1006,16 +1010,23 @@ def prepare(edition) -> pd.DataFrame:
     tables = load_tables(genesis_dir, all_tables(cat))
     regions_df = edition.regions
     regions = list(dict.fromkeys(str(a) for a in regions_df["ags"]))
-    df = compute(cat, tables, regions, int(edition.year))
+    everything = compute(cat, tables, regions, int(edition.year), upto=False)
+    later = everything[everything["year"] > int(edition.year)].reset_index(drop=True)
+    df = everything[everything["year"] <= int(edition.year)].reset_index(drop=True)
+    df.attrs = dict(everything.attrs)
     roles = dict(zip(regions_df["ags"].astype(str), regions_df["role"]))
     names = dict(zip(regions_df["ags"].astype(str), regions_df["name"]))
-    df["role"] = df["ags"].map(roles)
-    df["region"] = [names.get(a) or r for a, r in zip(df["ags"], df["region"])]
+    for part in (df, later):
+        part["role"] = part["ags"].map(roles)
+        part["region"] = [names.get(a) or r for a, r in zip(part["ags"], part["region"])]
     out = Path(edition.processed_dir)
     out.mkdir(parents=True, exist_ok=True)
     problems = df.attrs.get("problems", [])
     df.attrs = {}
+    later.attrs = {}
     df.to_parquet(out / "indicators.parquet", index=False)
+    # periods after the report year: not in the chapters, but in the download table
+    later.to_parquet(out / LATER_FILE, index=False)
     status = availability(cat, tables)
     status_records = status.to_dict(orient="records")
     own = str(regions_df.loc[regions_df["role"] == "kreis", "ags"].iloc[0]) if (regions_df["role"] == "kreis").any() else regions[0]
@@ -1097,6 +1108,19 @@ def is_current(edition, indicator: str) -> bool:
         if rec["indicator"] == indicator:
             return bool(rec["current"])
     return True
+
+
+LATER_FILE = "indicators_after_report_year.parquet"
+
+
+def with_later_periods(edition, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (periods up to the report year) plus the periods after the report year that
+    :func:`prepare` read: the download table ``indikatoren.csv`` carries every period read."""
+    path = Path(edition.processed_dir) / LATER_FILE
+    later = pd.read_parquet(path) if path.exists() else None
+    if later is None or later.empty:
+        return table
+    return pd.concat([table, later[[c for c in table.columns if c in later.columns]]], ignore_index=True)
 
 
 def load(edition) -> pd.DataFrame:

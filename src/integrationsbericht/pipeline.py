@@ -173,7 +173,8 @@ def prepare_inputs(ed: Edition, stage: Path, log: Log) -> Inputs:
     downloads.mkdir(parents=True)
     log("Amtliche Statistik einlesen und prüfen …")
     manifest = ingest_genesis(
-        ed.data_dir, proc, ed.region_ags, cache_dir=proc.parent / ".cache" / "genesis", log=log
+        ed.data_dir, proc, ed.region_ags, cache_dir=proc.parent / ".cache" / "genesis", log=log,
+        mapping=ed.genesis_mapping,
     )
     ed.regions.to_parquet(proc / "regions.parquet", index=False)
     inputs.sources = sorted(
@@ -189,7 +190,7 @@ def prepare_inputs(ed: Edition, stage: Path, log: Log) -> Inputs:
     table = indicators.prepare(ed)
     if ed.config.previous_indicators:
         table = _apply_revisions(ed, table, inputs, log)
-    indicators.export(table, downloads, indicators.catalogue_for(ed))
+    indicators.export(indicators.with_later_periods(ed, table), downloads, indicators.catalogue_for(ed))
     inputs.available["genesis"] = [proc / "indicators.parquet", proc / "genesis"]
     catalogue = indicators.catalogue_for(ed)
     for field_name in catalogue.fields:
@@ -789,7 +790,7 @@ def check(
 
     files = genesis_files(ed.data_dir)  # the same files build reads (".CSV", ".zip" too)
     # every file read and the exports of each table merged, as build does
-    tables = {code: t["frame"] for code, t in read_tables(ed.data_dir).items()}
+    tables = {code: t["frame"] for code, t in read_tables(ed.data_dir, mapping=ed.genesis_mapping).items()}
     log(f"GENESIS-Dateien: {len(files)} geprüft, in Ordnung.")
     status = indicators.availability(catalogue, tables)
     missing = status[~status["available"]] if "available" in status.columns else status.iloc[0:0]

@@ -52,9 +52,19 @@ class KeyFigure:
     change_5y: float | None
     land: float | None
     bund: float | None
+    land_period: str | None = None
+    bund_period: str | None = None
 
     def formatted(self, x) -> str:
         return fmt.value(x, self.unit, self.decimals)
+
+    def compared(self, x, period: str | None) -> str:
+        """A comparison value; with its year in brackets where the comparison region's latest
+        value is older than the city's (e.g. a download with Kreise only for the newest year)."""
+        text = self.formatted(x)
+        if x is not None and period and self.period and period[-4:] != self.period[-4:]:
+            text += f" ({period[-4:]})"
+        return text
 
     def change_text(self) -> str:
         if self.change_5y is None or pd.isna(self.change_5y):
@@ -110,8 +120,10 @@ def key_figures(table: pd.DataFrame, catalogue, edition, spec: list[KeyFigureSpe
                 period=period,
                 value=_value(own),
                 change_5y=None if own is None or pd.isna(own["change_5y"]) else float(own["change_5y"]),
-                land=_value(_at(table, s.indicator, land, s.group, year)),
-                bund=_value(_at(table, s.indicator, bund, s.group, year)),
+                land=_value(lrow := _at(table, s.indicator, land, s.group, year)),
+                bund=_value(brow := _at(table, s.indicator, bund, s.group, year)),
+                land_period=None if lrow is None else str(lrow["period"]),
+                bund_period=None if brow is None else str(brow["period"]),
             )
         )
     return out
@@ -129,17 +141,39 @@ def _latest(table, indicator, ags, group, year):
     return None if rows.empty else rows.iloc[-1]
 
 
+# How many years a comparison value (Land, Bund) may be older than the city's own value; it is
+# then shown with its year. Older comparisons are left out (".": not in the data).
+COMPARISON_MAX_LAG = 2
+
+
 def _at(table, indicator, ags_list, group, year):
+    """The comparison region's value for ``year`` or, where the data lack it (downloads with
+    Kreise only for the newest period), its latest value up to :data:`COMPARISON_MAX_LAG`
+    years earlier that lies on the same side of a series break."""
     if not ags_list or year is None:
         return None
     m = (
         (table["indicator"] == indicator)
         & (table["ags"] == ags_list[0])
         & (table["group"] == group)
-        & (table["year"] == year)
+        & (table["year"] <= year)
+        & (table["year"] >= year - COMPARISON_MAX_LAG)
+        & table["value"].notna()
     )
-    rows = table[m]
-    return None if rows.empty else rows.iloc[-1]
+    rows = table[m].sort_values(["year", "period"], kind="stable")
+    if rows.empty:
+        return None
+    best = rows.iloc[-1]
+    if int(best["year"]) != year and "break" in table.columns:
+        # a break between the comparison year and the city's year makes them incomparable
+        own_breaks = table[
+            (table["indicator"] == indicator) & (table["group"] == group)
+            & (table["year"] > int(best["year"])) & (table["year"] <= year)
+            & table["break"].fillna(False).astype(bool)
+        ]
+        if not own_breaks.empty:
+            return None
+    return best
 
 
 def key_figure_table(figures: list[KeyFigure], edition) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -156,8 +190,8 @@ def key_figure_table(figures: list[KeyFigure], edition) -> tuple[pd.DataFrame, p
                 "Jahr": f.period[-4:] if f.period else ".",
                 edition.city: f.formatted(f.value),
                 "Veränderung in 5 Jahren": f.change_text(),
-                land_name: f.formatted(f.land),
-                bund_name: f.formatted(f.bund),
+                land_name: f.compared(f.land, f.land_period),
+                bund_name: f.compared(f.bund, f.bund_period),
             }
         )
         data.append(
@@ -170,7 +204,9 @@ def key_figure_table(figures: list[KeyFigure], edition) -> tuple[pd.DataFrame, p
                 "value": f.value,
                 "change_5y": f.change_5y,
                 "land": f.land,
+                "land_period": f.land_period,
                 "bund": f.bund,
+                "bund_period": f.bund_period,
             }
         )
     table = pd.DataFrame(shown)
