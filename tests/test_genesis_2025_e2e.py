@@ -94,10 +94,23 @@ def test_2025_edition_from_mixed_vintages(book_2025, shared_data):
     # stale indicators are not in the chapters but have a line in the annex
     annex = _text(out / "report" / "anhang-indikatoren.html")
     assert "Datengrundlage" in annex and "Ausländeranteil: neuester Wert von 2015" in annex
+    # chapters none of whose indicators is current, and "Befunde" without a single current
+    # finding, are left out and named there -- never printed as an introduction alone
+    for name, title in (("rechtliche-integration", "Rechtliche Integration"),
+                        ("fruehkindliche-bildung", "Frühkindliche Bildung"),
+                        ("befunde-empfehlungen", "Befunde")):
+        assert not (out / "report" / f"{name}.html").exists(), name
+        assert f"{title}: entfällt in dieser Ausgabe" in annex, title
+    assert "Schule und Ausbildung: entfällt" not in annex  # has current indicators (2023)
+    assert (out / "report" / "schule-ausbildung.html").exists()
     # the annex lists the values a newer export changed (Zensus 2022 basis for 31.12.2023)
     assert "Durch neuere Exporte geänderte Werte" in annex
     i = annex.index("Durch neuere Exporte geänderte Werte")
     assert "338.410" in annex[i:] and "331.519" in annex[i:]
+    # key figures: the 2024 download holds Kreise only; Land and Bund are compared with their
+    # 31.12.2023 values (raw rows of the Zensus-2022-basis file), marked with their year
+    start = _text(out / "index.html")
+    assert "18.017.520 (2023)" in start and "83.456.045 (2023)" in start
     chapter = _text(out / "report" / "bevoelkerung.html")
     assert "331.605" in chapter  # latest population, 31.12.2024
     assert "Zensus 2022" in chapter  # the break is named at the chart
@@ -111,23 +124,47 @@ def test_2025_edition_from_mixed_vintages(book_2025, shared_data):
     assert scan(out) == []
 
 
-def test_another_kreis_same_steps(mixed, tmp_path):
-    """A Landkreis (Gütersloh) through resolve, ingest and indicators: no change needed."""
-    from integrationsbericht import edition, indicators
-    from integrationsbericht.ingest import ingest_genesis
+@pytest.fixture(scope="module")
+def book_guetersloh(mixed, book_2025, tmp_path_factory):
+    """The same build for a Landkreis (Gütersloh), no change needed; it shares the parsed-table
+    cache of the Bielefeld build (as a second region of one batch does)."""
+    from integrationsbericht.pipeline import build
 
-    ed = edition.resolve(data_dir=mixed, ags="05754", year=2025, processed_root=tmp_path / "p")
-    assert ed.region_name.startswith("Gütersloh")
-    ingest_genesis(ed.data_dir, ed.processed_dir, ed.region_ags, cache_dir=tmp_path / "p" / ".cache" / "genesis")
-    ind = indicators.prepare(ed)
+    tmp = tmp_path_factory.mktemp("book-2025-gt")
+    processed = book_2025[1].parent / "processed"
+    res = build(data_dir=mixed, ags="05754", year=2025, renderer="pandoc", formats=("html",),
+                out=tmp / "_book", build_root=tmp / "build", processed_root=processed)
+    return res, tmp / "_book"
+
+
+def test_another_kreis_same_build(book_guetersloh, mixed):
+    """A Landkreis (Gütersloh): the same mixed-vintage 2025 report, values from the raw rows."""
+    from integrationsbericht import indicators
+
+    res, out = book_guetersloh
+    assert res.edition.region_name.startswith("Gütersloh")
     raw = (mixed / "genesis" / "12411-01-01-4_2024_regio-api_ffcsv-new_en.csv").read_text(encoding="utf-8-sig")
     total = next(
         float(l.split(";")[13]) for l in raw.splitlines() if ";05754;" in l and ";;Total;" in l
     )
-    r = ind[(ind.indicator == "bevoelkerung") & (ind.ags == "05754") & (ind.group == "insgesamt")]
-    assert float(r[r.period == "31.12.2024"]["value"].iloc[0]) == total
-    status = indicators.load_status(ed)
+    ind = pd.read_csv(out / "downloads" / "indikatoren.csv", dtype={"ags": str, "period": str})
+    assert float(_value(ind, "bevoelkerung", "31.12.2024", ags="05754")["value"]) == total
+    status = indicators.load_status(res.edition)
     cur = {c["indicator"]: c for c in status["currency"]}
     assert cur["bevoelkerung"]["current"] and cur["bevoelkerung"]["latest_period"] == "31.12.2024"
     assert not cur["auslaenderanteil"]["current"]
     assert cur["migrationshintergrund_anteil"]["current"]  # one-off (Zensus 2011)
+    # the rendered report: the newest population in chapter 1, the Kreis named, nothing internal
+    chapter = _text(out / "report" / "bevoelkerung.html")
+    assert f"{int(total):,}".replace(",", ".") in chapter
+    start = _text(out / "index.html")
+    # the Kreis is the subject; the publisher stays the configured office (Impressum, footer)
+    assert f"lebten in Gütersloh {int(total):,} Menschen".replace(",", ".") in start
+    # Land and Bund: the 2024 download holds Kreise only; the comparison is their latest value
+    # (31.12.2023, Zensus 2022 basis) with its year, never "." for a value that exists
+    assert re.search(r"Nordrhein-Westfalen.*?\(2023\)", start, re.S)
+    annex = _text(out / "report" / "anhang-indikatoren.html")
+    assert "Ausländeranteil: neuester Wert von 2015" in annex
+    from publication_scan import scan
+
+    assert scan(out) == []

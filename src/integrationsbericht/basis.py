@@ -19,6 +19,8 @@ SOURCES = {
     "districts": ("ein Auszug aus dem Melderegister nach Stadtbezirken", False),
     "measures": ("die Tabelle der Verwaltung zum Umsetzungsstand der Maßnahmen", False),
     "previous": ("die Kennzahlen der vorigen Ausgabe", True),
+    "findings": ("mindestens ein Befund aus aktuellen Daten nach den Regeln des Monitorings oder "
+                 "ein Text der Verwaltung mit Handlungsempfehlungen", False),
 }
 
 
@@ -55,4 +57,31 @@ def chapter_line(title: str, missing: list[str]) -> str:
     return f"{title}: entfällt in dieser Ausgabe; Grundlage {'wären' if plural else 'wäre'} {what}."
 
 
-__all__ = ["SOURCES", "indicator_line", "chapter_line"]
+def stale_chapter_line(title: str, report_year: int) -> str:
+    """``"Rechtliche Integration: entfällt in dieser Ausgabe; für keinen Indikator des Kapitels
+    liegen Werte vor, die für den Bericht 2025 aktuell genug sind (einzeln unten)."``"""
+    return (f"{title}: entfällt in dieser Ausgabe; für keinen Indikator des Kapitels liegen Werte "
+            f"vor, die für den Bericht {report_year} aktuell genug sind (einzeln unten).")
+
+
+def dropped_chapter_lines(edition) -> list[str]:
+    """One line per chapter (not appendix) this edition leaves out, from the pipeline's record
+    ``dropped_chapters.json`` in the edition's processed folder."""
+    import json
+    from pathlib import Path
+
+    path = Path(edition.processed_dir) / "dropped_chapters.json"
+    if not path.is_file():
+        return []
+    lines = []
+    for d in json.loads(path.read_text(encoding="utf-8")):
+        if d.get("part") != "chapters" or not d.get("title"):
+            continue
+        if d.get("stale"):
+            lines.append(stale_chapter_line(d["title"], int(edition.year)))
+        else:
+            lines.append(chapter_line(d["title"], list(d.get("missing") or [])))
+    return lines
+
+
+__all__ = ["SOURCES", "indicator_line", "chapter_line", "stale_chapter_line", "dropped_chapter_lines"]

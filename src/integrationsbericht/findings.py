@@ -840,7 +840,19 @@ def read_recommendations(path: str | Path) -> Recommendations | None:
     return Recommendations(path=path, status=status, body=shift_headings(body))
 
 
+def shown_recommendations(edition) -> Recommendations | None:
+    """The recommendations the report shows: the administration's file for the report year with
+    a body (the demo's example text only in the demo edition), else ``None``."""
+    rec = read_recommendations(recommendations_path(edition))
+    if rec is None or not rec.body.strip():
+        return None
+    if rec.status == "beispiel" and not getattr(edition, "demo", False):
+        return None
+    return rec
+
+
 __all__ = [
+    "shown_recommendations",
     "Finding", "Findings", "Rules", "load_rules", "compute", "top", "gap_changes", "strong_changes",
     "trend_reversals", "target_findings", "target_counts", "district_extremes",
     "survey_group_differences", "findings_frame", "available_chapters",

@@ -153,6 +153,11 @@ class Inputs:
     notes: list[str] = field(default_factory=list)
     stand: str | None = None
     sources: list[dict] = field(default_factory=list)
+    # indicator chapters (= catalogue fields) none of whose indicators is current for the report
+    # year: they are left out like a chapter without inputs
+    stale_fields: set[str] = field(default_factory=set)
+    # where select_chapters records the chapters it leaves out (read by the annex)
+    processed: Path | None = None
 
 
 def prepare_inputs(ed: Edition, stage: Path, log: Log) -> Inputs:
@@ -191,8 +196,13 @@ def prepare_inputs(ed: Edition, stage: Path, log: Log) -> Inputs:
     if ed.config.previous_indicators:
         table = _apply_revisions(ed, table, inputs, log)
     indicators.export(indicators.with_later_periods(ed, table), downloads, indicators.catalogue_for(ed))
-    inputs.available["genesis"] = [proc / "indicators.parquet", proc / "genesis"]
+    inputs.processed = proc
+    inputs.available["genesis"] = [proc / "indicators.parquet", proc / "genesis", proc / DROPPED_FILE]
     catalogue = indicators.catalogue_for(ed)
+    current = {c["indicator"] for c in indicators.load_status(ed).get("currency", []) if c["current"]}
+    inputs.stale_fields = {
+        f for f in catalogue.fields if not any(i.id in current for i in catalogue.by_field(f))
+    }
     for field_name in catalogue.fields:
         codes = sorted({c for ind in catalogue.by_field(field_name) for c in ind.tables()})
         inputs.field_inputs[field_name] = [proc / "regions.parquet"] + [
@@ -231,6 +241,16 @@ def prepare_inputs(ed: Edition, stage: Path, log: Log) -> Inputs:
         inputs.notes.append(
             "Keine Tabelle zum Umsetzungsstand der Maßnahmen: die Kapitel dazu entfallen."
         )
+
+    # Findings (rules on the prepared data) or the administration's recommendations: without
+    # either, the chapter "Befunde" would be a heading and an introduction only.
+    from . import findings
+
+    if findings.compute(ed).items or findings.shown_recommendations(ed) is not None:
+        inputs.available["findings"] = []
+    else:
+        inputs.notes.append("Keine Befunde aus aktuellen Daten und keine Handlungsempfehlungen: "
+                            "das Kapitel Befunde entfällt.")
     return inputs
 
 
@@ -272,6 +292,9 @@ def select_chapters(
 ) -> list[ChapterEntry]:
     reqs = read_requirements(project)
     chosen = []
+    dropped: list[dict] = []
+    # a chapter whose title depends on the data names it in kapitel.yml ("title")
+    titles = {k: (v or {}).get("title") for k, v in _chapter_catalogue(project).items()}
     for entry in toc:
         if entry.is_notebook and not entry.source.exists():
             raise ConfigError(
@@ -283,9 +306,52 @@ def select_chapters(
         missing = [r for r in reqs.get(entry.name, []) if r not in inputs.available]
         if missing:
             log(f"Kapitel '{entry.name}' entfällt: es fehlen Eingaben ({', '.join(missing)}).")
+            dropped.append({"chapter": entry.name, "part": entry.part, "missing": missing,
+                            "title": titles.get(entry.name) or _chapter_heading(entry.source)})
+            continue
+        if entry.name in inputs.stale_fields:
+            log(f"Kapitel '{entry.name}' entfällt: keiner seiner Indikatoren ist für das "
+                "Berichtsjahr aktuell (siehe Anhang „Datengrundlage“).")
+            dropped.append({"chapter": entry.name, "part": entry.part, "missing": [], "stale": True,
+                            "title": titles.get(entry.name) or _chapter_heading(entry.source)})
             continue
         chosen.append(entry)
+    if inputs.processed is not None:
+        _write_dropped(inputs.processed / DROPPED_FILE, dropped)
     return chosen
+
+
+# The chapters an edition leaves out, for the annex "Datengrundlage" (one line each).
+DROPPED_FILE = "dropped_chapters.json"
+
+
+def _chapter_heading(source: Path) -> str | None:
+    """A chapter's title: the first level-1 heading of its Markdown cells (or page)."""
+    import re
+
+    try:
+        if source.suffix == ".ipynb":
+            import nbformat
+
+            nb = nbformat.read(source, as_version=4)
+            texts = [c.source for c in nb.cells if c.cell_type == "markdown"]
+        else:
+            texts = [source.read_text(encoding="utf-8")]
+    except Exception:
+        return None
+    for text in texts:
+        m = re.search(r"^#\s+(.+?)\s*(\{[^}]*\})?\s*$", text, re.M)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _write_dropped(path: Path, dropped: list[dict]) -> None:
+    import json
+
+    text = json.dumps(dropped, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
 
 
 def stage_project(
