@@ -35,10 +35,11 @@ def test_dortmund_2015_names_the_office_as_publisher(dortmund_book):
     publisher = dortmund_book.edition.config.publisher
     assert publisher and "Dortmund" not in publisher
     text = re.sub(r"\s+", " ", pdf_text(_pdf(dortmund_book)))
-    assert "Herausgegeben von Dortmund" not in text
+    assert "Herausgegeben von Dortmund" not in text and "Herausgeber: Dortmund" not in text
     assert "Dortmund" in text
     impressum = (dortmund_book.out / "report" / "impressum.html").read_text(encoding="utf-8")
     assert publisher.split(",")[0] in impressum and "Herausgegeben von Dortmund" not in impressum
+    assert f"Herausgeber: {publisher}" in (dortmund_book.out / "index.html").read_text(encoding="utf-8")
 
 
 def test_demo_start_page_tells_the_biggest_change_in_plain_german(demo_book):

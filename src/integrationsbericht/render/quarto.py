@@ -146,7 +146,7 @@ def prepare_stage(project: Book) -> None:
     sidebar.setdefault("logo-alt", f"Logo {meta['city']}")
     book["sidebar"] = sidebar
     footer = " · ".join(str(x) for x in (
-        meta.get("publisher") and f"Herausgegeben von {meta['publisher']}",
+        meta.get("publisher") and f"Herausgeber: {meta['publisher']}",
         meta.get("stand") and f"Stand der Daten: {meta['stand']}",
         "Demodaten" if meta.get("demo") else None,
     ) if x)
