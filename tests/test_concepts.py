@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from integrationsbericht import concepts
+from integrationsbericht import concepts, german
 
 
 def _table(value=32.8):
@@ -22,7 +22,7 @@ def _edition(tmp_path, register: float | None):
         pd.DataFrame([{"indicator": "migrationshintergrund_anteil", "group": "insgesamt", "bezirk": "Gesamtstadt",
                        "year": 2025, "period": "31.12.2025", "value": register, "decimals": 1}]).to_parquet(
             proc / "districts" / "indicators.parquet")
-    return SimpleNamespace(processed_dir=proc, ags="05711", city="Bielefeld")
+    return SimpleNamespace(processed_dir=proc, ags="05711", city="Bielefeld", place=german.place("Bielefeld"))
 
 
 def test_register_value_is_the_headline_and_zensus_the_reference(tmp_path):

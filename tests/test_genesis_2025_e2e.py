@@ -159,7 +159,7 @@ def test_another_kreis_same_build(book_guetersloh, mixed):
     assert f"{int(total):,}".replace(",", ".") in chapter
     start = _text(out / "index.html")
     # the Kreis is the subject; the publisher stays the configured office (Impressum, footer)
-    assert f"lebten in Gütersloh {int(total):,} Menschen".replace(",", ".") in start
+    assert f"lebten im Kreis Gütersloh {int(total):,} Menschen".replace(",", ".") in start
     # Land and Bund: the 2024 download holds Kreise only; the comparison is their latest value
     # (31.12.2023, Zensus 2022 basis) with its year, never "." for a value that exists
     assert re.search(r"Nordrhein-Westfalen.*?\(2023\)", start, re.S)

@@ -62,8 +62,33 @@ CASES = [
     (lambda: de.factor(100, 30), "ist auf weniger als die Hälfte gesunken"),
     (lambda: de.factor(100, 140), None),
     (lambda: de.factor(100, 720), "ist auf mehr als das Siebenfache gestiegen"),
+    # the report's region: a city without article, a Kreis or region with its article (names
+    # as GENESIS writes them)
+    (lambda: de.place("Bielefeld, Kreisfreie Stadt").at, "in Bielefeld"),
+    (lambda: de.place("Bielefeld, Kreisfreie Stadt").prep("für"), "für Bielefeld"),
+    (lambda: de.place("Bielefeld, Kreisfreie Stadt").form("gen"), "von Bielefeld"),
+    (lambda: de.place("Gütersloh, Kreis").name, "Kreis Gütersloh"),
+    (lambda: de.place("Gütersloh, Kreis").at, "im Kreis Gütersloh"),
+    (lambda: de.place("Gütersloh, Kreis").prep("für"), "für den Kreis Gütersloh"),
+    (lambda: de.place("Gütersloh, Kreis").prep("zu"), "zum Kreis Gütersloh"),
+    (lambda: de.place("Gütersloh, Kreis").form("gen"), "des Kreises Gütersloh"),
+    (lambda: de.place("Gütersloh, Kreis").subject, "der Kreis Gütersloh"),
+    (lambda: de.place("Kreis Gütersloh").at, "im Kreis Gütersloh"),  # the display name again
+    (lambda: de.place("Hildesheim, Landkreis").prep("für"), "für den Landkreis Hildesheim"),
+    (lambda: de.place("Oberbergischer Kreis").at, "im Oberbergischen Kreis"),
+    (lambda: de.place("Oberbergischer Kreis").form("gen"), "des Oberbergischen Kreises"),
+    (lambda: de.place("Oberbergischer Kreis").subject, "der Oberbergische Kreis"),
+    (lambda: de.place("Rhein-Kreis Neuss").form("gen"), "des Rhein-Kreises Neuss"),
+    (lambda: de.place("Heidekreis").at, "im Heidekreis"),
+    (lambda: de.place("Städteregion Aachen (einschl. Stadt Aachen)").at, "in der Städteregion Aachen"),
+    (lambda: de.place("Region Hannover").prep("zu"), "zur Region Hannover"),
+    (lambda: de.place("München, Landeshauptstadt").at, "in München"),
+    (lambda: de.place("Saarbrücken, Regionalverband").form("gen"), "des Regionalverbands Saarbrücken"),
     (lambda: de.join(["a", "b", "c"]), "a, b und c"),
     (lambda: de.join(["a", "b"], "oder"), "a oder b"),
+    (lambda: de.join(["den Anteil", "die Jugendlichen, die die Schule verlassen", "die Quote"]),
+     "den Anteil, die Jugendlichen, die die Schule verlassen, und die Quote"),
+    (lambda: de.join(["Köln, Stadt", "Bonn"]), "Köln, Stadt und Bonn"),
 ]
 
 

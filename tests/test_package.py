@@ -103,7 +103,7 @@ def test_wheel_in_a_fresh_venv_builds_another_kreis_and_leaves_the_venv_untouche
     assert res.returncode == 0, res.stdout + res.stderr
     index = (proj / "_book" / "index.html").read_text(encoding="utf-8")
     assert "Gütersloh" in index and "Demodaten" not in index
-    assert (proj / "_book" / "Integrationsbericht_Guetersloh_2015.pdf").is_file()
+    assert (proj / "_book" / "Integrationsbericht_Kreis_Guetersloh_2015.pdf").is_file()
     assert (proj / "data" / "processed" / "05754").is_dir() and (proj / "build").is_dir()
     # the numbers are Gütersloh's own: population 31.12.2015 as in the raw GENESIS file
     raw = next(line for line in (shared_data / "genesis" / "12411-01-01-4_00.csv").read_text(encoding="utf-8").splitlines()

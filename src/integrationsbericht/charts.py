@@ -25,6 +25,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from . import fmt  # noqa: E402
+from . import german  # noqa: E402
 from .figures import FIG_WIDTH, GREY, MIN_FONT_PT, PALETTE, count_axis, legend_below  # noqa: E402
 
 ROLE_ORDER = {"kreis": 0, "regierungsbezirk": 1, "land": 2, "bund": 3, "vergleich": 4}
@@ -370,10 +371,10 @@ def group_timeseries(
     ax.set_title(f"{label}, {region_name}", loc="left", fontsize=11)
     data = _data_rows(pd.concat(parts, ignore_index=True), "Gruppe", "Gruppe")
     alt = (
-        f"Liniendiagramm {label} in {region_name} nach Gruppen, {_years_text(rows['year'].tolist())}. "
+        f"Liniendiagramm {label} {_at(region_name)} nach Gruppen, {_years_text(rows['year'].tolist())}. "
         + " ".join(f"{n}: {fmt_value(v, unit, decimals)} ({int(x)})." for n, x, v, _c in ends)
     )
-    caption = f"{label} in {region_name} nach Gruppen im Zeitverlauf." + break_footnote(rows)
+    caption = f"{label} {_at(region_name)} nach Gruppen im Zeitverlauf." + break_footnote(rows)
     return Chart(fig, data, caption, alt)
 
 
@@ -560,8 +561,8 @@ def age_structure(df: pd.DataFrame, ags: str, year: int, *, region_name: str) ->
     for r in data.itertuples(index=False):
         parts.append(f"{r[0]}: Deutsche {fmt.percent(r[1] if data.columns[1] == 'Deutsche' else r[2], 1)}, "
                      f"Ausländer*innen {fmt.percent(r[2] if data.columns[1] == 'Deutsche' else r[1], 1)}")
-    alt = f"Balkendiagramm der Altersstruktur in {region_name} am {period}, je Altersgruppe ein Balken für Deutsche und einer (schraffiert) für Ausländer*innen. " + "; ".join(parts) + "."
-    caption = f"Altersstruktur der Deutschen und der Ausländer*innen in {region_name}, Stand {period} (Anteil der Altersgruppe an allen Personen derselben Staatsangehörigkeit)."
+    alt = f"Balkendiagramm der Altersstruktur {_at(region_name)} am {period}, je Altersgruppe ein Balken für Deutsche und einer (schraffiert) für Ausländer*innen. " + "; ".join(parts) + "."
+    caption = f"Altersstruktur der Deutschen und der Ausländer*innen {_at(region_name)}, Stand {period} (Anteil der Altersgruppe an allen Personen derselben Staatsangehörigkeit)."
     return Chart(fig, data, caption, alt)
 
 
@@ -573,13 +574,43 @@ def _value_at(df, indicator, ags, group, year):
     return None if r.empty else r.iloc[0]
 
 
+
+def _at(name: str) -> str:
+    """"in Bielefeld", "im Kreis Gütersloh" for a display name (see german.place)."""
+    return german.place(name).at
+
+
+def _for(name: str) -> str:
+    """"Für Bielefeld", "Für den Kreis Gütersloh" at the start of a sentence."""
+    return german.capitalize(german.place(name).prep("für"))
+
+def shown(ed, df, indicator: str) -> bool:
+    """Whether the edition shows ``indicator``: it is current (see ``indicators.currency``)
+    and has a value for the edition's region in some group."""
+    from .indicators import is_current
+
+    if not is_current(ed, indicator):
+        return False
+    r = df[(df["indicator"] == indicator) & (df["ags"] == ed.ags) & df["value"].notna()]
+    return not r.empty
+
+
+def topics(ed, df, catalogue, chapter: str) -> str:
+    """What a chapter's introduction names: the catalogue ``topic`` (else the title in
+    quotes) of each indicator of ``chapter`` (its ``field``) that the edition shows, in the
+    catalogue's order, e.g. "die Beschäftigung, die Arbeitslosigkeit und den Bezug von
+    Leistungen nach dem SGB II". Empty when it shows none."""
+    names = [ind.topic or f"„{ind.title}“" for ind in catalogue.by_field(chapter) if shown(ed, df, ind.id)]
+    return german.join(names)
+
+
 def latest_row(df, indicator, ags, group="insgesamt"):
     r = df[(df["indicator"] == indicator) & (df["ags"] == ags) & (df["group"] == group) & df["value"].notna()]
     return None if r.empty else r.sort_values("year").iloc[-1]
 
 
 def not_available(region: str, title: str) -> str:
-    return f"Für {region} liegen in den verwendeten Daten keine Angaben zu „{title}“ vor."
+    return f"{_for(region)} liegen in den verwendeten Daten keine Angaben zu „{title}“ vor."
 
 
 def _in_region(role: str, name: str) -> str:
@@ -621,7 +652,7 @@ def describe(df: pd.DataFrame, ind, ed, group: str = "insgesamt", group_labels: 
     unit, dec = row["unit"], int(row["decimals"])
     year = int(row["year"])
     who = "" if group == "insgesamt" else f" ({(group_labels or {}).get(group, group)})"
-    text = [f"**{ind.title}{who}:** In {city} lag der Wert {_period_text(row['period'])} bei {fmt_value(row['value'], unit, dec)}."]
+    text = [f"**{ind.title}{who}:** {german.capitalize(_at(city))} lag der Wert {_period_text(row['period'])} bei {fmt_value(row['value'], unit, dec)}."]
     if year < ed.year:
         text.append("Neuere Werte liegen nicht vor.")
     comps = []
@@ -669,10 +700,10 @@ def describe_gap(df: pd.DataFrame, ind, ed, gap_group: str, a_label: str, b_labe
     g = float(row["value"])
     direction = "höher" if g > 0 else "niedriger" if g < 0 else "gleich hoch"
     text = (
-        f"Der Wert der {a_label} ({fmt.percent(va['value'], dec)}) lag {year} in {ed.city} "
+        f"Der Wert der {a_label} ({fmt.percent(va['value'], dec)}) lag {year} {ed.place.at} "
         f"{fmt.number(abs(g), dec)} Prozentpunkte {direction} als der Wert {b_label} ({fmt.percent(vb['value'], dec)})."
         if direction != "gleich hoch" else
-        f"Der Wert der {a_label} und {b_label} war {year} in {ed.city} gleich hoch ({fmt.percent(va['value'], dec)})."
+        f"Der Wert der {a_label} und {b_label} war {year} {ed.place.at} gleich hoch ({fmt.percent(va['value'], dec)})."
     )
     c5 = row["change_5y"]
     if not pd.isna(c5) and abs(c5) >= 0.05:
@@ -830,13 +861,13 @@ def age_summary(df: pd.DataFrame, ags: str, year: int, city: str, period: str) -
     old, old_de = fmt.percent(parts["auslaendisch_ab_65"], 1), fmt.percent(parts["deutsch_ab_65"], 1)
     if young > young_de:
         return (
-            f"Die ausländische Bevölkerung in {city} ist im Durchschnitt jünger als die deutsche: "
+            f"Die ausländische Bevölkerung {_at(city)} ist im Durchschnitt jünger als die deutsche: "
             f"Am {period} waren {fmt.percent(young, 1)} der Ausländer*innen zwischen 18 und 45 Jahre "
             f"alt, bei den Deutschen {fmt.percent(young_de, 1)}. 65 Jahre und älter waren {old} der "
             f"Ausländer*innen und {old_de} der Deutschen."
         )
     return (
         f"Am {period} waren {fmt.percent(young, 1)} der Ausländer*innen und "
-        f"{fmt.percent(young_de, 1)} der Deutschen in {city} zwischen 18 und 45 Jahre alt; 65 Jahre "
+        f"{fmt.percent(young_de, 1)} der Deutschen {_at(city)} zwischen 18 und 45 Jahre alt; 65 Jahre "
         f"und älter waren {old} der Ausländer*innen und {old_de} der Deutschen."
     )

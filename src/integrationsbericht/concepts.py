@@ -76,7 +76,7 @@ def migration_background_text(edition, table: pd.DataFrame) -> str | None:
         return None
     when = f"am {head.period}" if "." in head.period else f"im Jahr {head.period}"
     text = (f"Nach dem Melderegister der Stadt hatten {when} {de.percent(head.value, head.decimals)} "
-            f"der Einwohner*innen von {edition.city} einen Migrationshintergrund. Das Kapitel "
+            f"der Einwohner*innen {edition.place.form('gen')} einen Migrationshintergrund. Das Kapitel "
             "„Stadtbezirke“ zeigt, wie sich dieser Anteil über die Stadt verteilt.")
     if ref is not None:
         text += (f" Der Zensus 2011 hatte für den 9. Mai 2011 einen Anteil von "

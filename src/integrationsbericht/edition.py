@@ -22,6 +22,7 @@ from .config import (
     load_config,
     resolve as resolve_path,
 )
+from . import german
 from .errors import ConfigError, InputError
 
 from .demo import MARKER as DEMO_MARKER  # noqa: E402
@@ -60,8 +61,15 @@ class Edition:
         return self.config.year
 
     @property
+    def place(self) -> "german.Place":
+        """The region as a noun phrase for sentences: ``ed.place.at`` → "in Bielefeld",
+        "im Kreis Gütersloh" (see :func:`integrationsbericht.german.place`)."""
+        return german.place(self.config.city or self.region_name)
+
+    @property
     def city(self) -> str:
-        return self.config.city or short_name(self.region_name)
+        """The display name for titles and captions: "Bielefeld", "Kreis Gütersloh"."""
+        return self.place.name
 
     @property
     def comparison_ags(self) -> list[str]:
@@ -257,13 +265,13 @@ def resolve(
     if not upto or upto[-1] < cfg.year - max_age:
         avail = f"{years[0]}–{years[-1]}" if years else "keine"
         raise ConfigError(
-            f"Für das Berichtsjahr {cfg.year} liegen für {short_name(region_name)} keine aktuellen "
+            f"Für das Berichtsjahr {cfg.year} liegen {german.place(region_name).prep('für')} keine aktuellen "
             f"Bevölkerungsdaten vor (Tabelle {cfg.comparison.population_table}; vorhandene Jahre: "
             f"{avail}; gebraucht wird mindestens {cfg.year - max_age}). Bitte --year anpassen oder "
             "aktuelle Daten ablegen (siehe docs/genesis.md)."
         )
 
-    rows = [{"ags": cfg.ags, "name": short_name(region_name), "role": "kreis"}]
+    rows = [{"ags": cfg.ags, "name": german.place(cfg.city or region_name).name, "role": "kreis"}]
 
     def add(code: str, role: str) -> None:
         if code in known.index and code not in {r["ags"] for r in rows}:

@@ -12,6 +12,7 @@ case it needs (``"nom"``, ``"gen"``, ``"dat"``, ``"akk"``) or a preposition that
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -25,7 +26,7 @@ CASES = ("nom", "gen", "dat", "akk")
 # The case each preposition governs in the report's sentences.
 PREPOSITIONS = {
     "bei": "dat", "mit": "dat", "von": "dat", "zwischen": "dat", "gegenüber": "dat",
-    "seit": "dat", "unter": "dat", "aus": "dat", "nach": "dat", "in": "dat",
+    "seit": "dat", "unter": "dat", "aus": "dat", "nach": "dat", "in": "dat", "zu": "dat",
     "auf": "akk", "um": "akk", "für": "akk", "über": "akk", "ohne": "akk", "bis auf": "akk",
 }
 
@@ -219,7 +220,13 @@ def join(items: list[str], conj: str = "und") -> str:
         return ""
     if len(items) == 1:
         return items[0]
-    return ", ".join(items[:-1]) + f" {conj} " + items[-1]
+    # a relative clause before the conjunction is closed by a comma: "die Jugendlichen, die die
+    # Schule ohne Abschluss verlassen, und den Ausländeranteil"
+    close = "," if _RELATIVE_CLAUSE.search(items[-2]) else ""
+    return ", ".join(items[:-1]) + f"{close} {conj} " + items[-1]
+
+
+_RELATIVE_CLAUSE = re.compile(r", (?:die|der|das|dem|den|denen|deren|dessen|wie|wo|was|welche[mnrs]?) ")
 
 
 def factor_parts(old: float, new: float) -> tuple[str, str] | None:
@@ -264,6 +271,110 @@ def change(delta, unit: str, decimals: int = 1) -> str:
     return f"um {fmt.number(abs(delta), decimals)} {verb}"
 
 
+# ---------------------------------------------------------------------------------------
+# The report's region as a noun phrase: "in Bielefeld", "im Kreis Gütersloh", "für den
+# Oberbergischen Kreis", "in der Region Hannover".
+
+# Official suffixes of GENESIS region names ("Bielefeld, Kreisfreie Stadt"): a city is named
+# without article; a Kreis takes the head noun in front ("Gütersloh, Kreis" → "Kreis Gütersloh").
+_CITY_SUFFIXES = ("kreisfreie stadt", "krsfr. stadt", "stadtkreis", "stadt", "stadt (alt)",
+                  "hansestadt", "freie und hansestadt", "landeshauptstadt", "wissenschaftsstadt",
+                  "documenta-stadt")
+_HEAD_SUFFIXES = {"kreis": "Kreis", "landkreis": "Landkreis", "regionalverband": "Regionalverband"}
+_ARTICLE_SG = {
+    "m": {"nom": "der", "gen": "des", "dat": "dem", "akk": "den"},
+    "f": {"nom": "die", "gen": "der", "dat": "der", "akk": "die"},
+}
+
+
+_CONTRACTIONS = {("in", "m", "dat"): "im", ("von", "m", "dat"): "vom", ("zu", "m", "dat"): "zum",
+                 ("zu", "f", "dat"): "zur"}
+
+
+@dataclass(frozen=True)
+class Place:
+    """A Kreis or kreisfreie Stadt in the cases a sentence needs.
+
+    ``name`` is the display name for titles and captions ("Bielefeld", "Kreis Gütersloh");
+    ``short`` the bare place name ("Gütersloh"). A city takes no article, a Kreis or region
+    does: ``place.at`` → "in Bielefeld" / "im Kreis Gütersloh", ``place.form("akk")`` →
+    "Bielefeld" / "den Kreis Gütersloh"."""
+
+    name: str
+    short: str
+    gender: str | None = None  # None: a city, no article; "m"/"f": Kreis, Region …
+    forms: tuple[str, str, str, str] | None = None  # the noun phrase after the article, by case
+
+    def form(self, case: str, *, article: bool = True) -> str:
+        """The place in a case, with its article where it has one: ``"gen"`` → "des Kreises
+        Gütersloh"; a city's genitive is "von Bielefeld"."""
+        c = _case(case)
+        if self.gender is None or self.forms is None:
+            return f"von {self.name}" if c == "gen" else self.name
+        phrase = self.forms[CASES.index(c)]
+        return f"{_ARTICLE_SG[self.gender][c]} {phrase}" if article else phrase
+
+    def prep(self, preposition: str) -> str:
+        """``"in"`` → "in Bielefeld" / "im Kreis Gütersloh"; ``"für"`` → "für den Kreis …"."""
+        c = _case(preposition)
+        contracted = _CONTRACTIONS.get((preposition, self.gender, c))
+        if contracted:  # "im Kreis", "vom Kreis", "zum Kreis", "zur Region"
+            return f"{contracted} {self.form(c, article=False)}"
+        return f"{preposition} {self.form(c)}"
+
+    @property
+    def at(self) -> str:
+        """The locative: "in Bielefeld", "im Kreis Gütersloh", "in der Region Hannover"."""
+        return self.prep("in")
+
+    @property
+    def subject(self) -> str:
+        """The place as the subject of a sentence: "Bielefeld", "der Kreis Gütersloh"."""
+        return self.form("nom")
+
+
+def _inflect_kreis(words: list[str]) -> tuple[str, str, str, str]:
+    """Masculine noun phrase of a Kreis after the definite article, by case: the head noun
+    (the first word containing "kreis" or "verband") takes the genitive -es/-s, an adjective
+    before it the weak ending -e/-en ("der Oberbergische Kreis", "des Märkischen Kreises")."""
+    head = next((i for i, w in enumerate(words) if "kreis" in w.lower() or "verband" in w.lower()),
+                len(words) - 1)
+    out = []
+    for case in CASES:
+        ws = list(words)
+        for i in range(head):
+            if ws[i][:1].isupper() and ws[i].endswith("er") and i == head - 1:
+                ws[i] = ws[i][:-2] + ("e" if case == "nom" else "en")
+        if case == "gen":
+            ws[head] = ws[head] + ("es" if ws[head].lower().endswith("kreis") else "s")
+        out.append(" ".join(ws))
+    return tuple(out)  # type: ignore[return-value]
+
+
+def place(region: str) -> Place:
+    """The report's region from its official name: ``"Bielefeld, Kreisfreie Stadt"`` →
+    Bielefeld (no article); ``"Gütersloh, Kreis"`` → Kreis Gütersloh; ``"Oberbergischer
+    Kreis"``, ``"Region Hannover"``, ``"Städteregion Aachen (einschl. Stadt Aachen)"`` →
+    with article. A name without official suffix and without "Kreis"/"Region" is a city."""
+    text = " ".join(str(region).split())
+    if "(" in text:  # "Städteregion Aachen (einschl. Stadt Aachen)"
+        text = text[: text.index("(")].strip()
+    short, _, suffix = (part.strip() for part in text.partition(","))
+    key = suffix.lower()
+    if key in _HEAD_SUFFIXES:
+        words = [_HEAD_SUFFIXES[key], *short.split()]
+        return Place(" ".join(words), short, "m", _inflect_kreis(words))
+    if suffix and key not in _CITY_SUFFIXES:
+        return Place(short, short)  # an unknown suffix: the bare name, as for a city
+    words = short.split()
+    if words and words[0] in ("Region", "Städteregion"):
+        return Place(short, " ".join(words[1:]) or short, "f", (short,) * 4)
+    if any("kreis" in w.lower() for w in words):  # "Heidekreis", "Rhein-Kreis Neuss", "Kreis Gütersloh"
+        bare = " ".join(words[1:]) if words[0] in ("Kreis", "Landkreis") else short
+        return Place(short, bare or short, "m", _inflect_kreis(words))
+    return Place(short, short)
+
+
 def capitalize(text: str) -> str:
     """First letter upper-case (for a sentence that starts with a generated phrase)."""
     return text[:1].upper() + text[1:] if text else text
@@ -272,6 +383,6 @@ def capitalize(text: str) -> str:
 __all__ = [
     "NBSP", "NOUNS", "GROUPS", "PREPOSITIONS", "Noun", "number_word", "standalone", "quantity", "prep",
     "percent", "points", "value", "count_of", "group", "between", "join", "factor", "factor_parts",
-    "change",
+    "change", "Place", "place",
     "capitalize",
 ]

@@ -174,6 +174,9 @@ class Indicator(_Strict):
     # weight when the findings are ranked, and which direction is good for integration
     # (higher/lower; none where a change is neither good nor bad, e.g. immigration).
     relevance: str | None = None
+    # what the chapter's introduction names for this indicator, as an accusative noun phrase
+    # ("die Arbeitslosigkeit"); only indicators the edition shows are named
+    topic: str | None = None
     weight: float = Field(default=1.0, ge=0, le=10)
     better: Literal["higher", "lower"] | None = None
     # currency: current when the latest period >= report year - max_age (None: catalogue default)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from . import fmt
+from . import fmt, german
 from .errors import ConfigError
 
 
@@ -228,7 +228,7 @@ def missing_text(figures: list[KeyFigure], region: str) -> str | None:
     if not missing:
         return None
     return (
-        f"Für {region} liegen in der amtlichen Statistik keine Angaben vor zu: "
+        f"{german.capitalize(german.place(region).prep('für'))} liegen in der amtlichen Statistik keine Angaben vor zu: "
         + "; ".join(missing)
         + ". Diese Kennzahlen sind in der Tabelle mit einem Punkt gekennzeichnet."
     )
@@ -291,7 +291,7 @@ def survey_sentence(res, items: list[str], city: str) -> str | None:
             bits.append(f"„{it.text}“ – {label}: / (zu wenige Antworten)")
         else:
             bits.append(f"„{it.text}“ – {label}: {share(row)} ({ci(row)}; n = {fmt.number(row['n'])})")
-    text = f"{fmt.number(n)} Befragte in {city}"
+    text = f"{fmt.number(n)} Befragte {german.place(city).at}"
     if not bits:
         return text + "."
     return text + " (in Klammern: 95-%-Konfidenzintervall): " + "; ".join(bits) + "."
