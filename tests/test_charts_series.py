@@ -30,3 +30,14 @@ def test_no_chart_from_two_points_across_the_census_break():
     import matplotlib.pyplot as plt
 
     plt.close(c.fig)
+
+
+def test_break_footnote_names_each_break_once_without_repeating_its_year():
+    rows = pd.DataFrame({"year": [2008, 2011, 2022, 2023], "break": [True, True, True, True],
+                         "note": ["Reihenbruch", "Reihenbruch: Zensus 2011.",
+                                  "Reihenbruch: ab 31.12.2022 Fortschreibung auf Grundlage des Zensus 2022",
+                                  "Reihenbruch: ab 31.12.2022 Fortschreibung auf Grundlage des Zensus 2022"]})
+    assert charts.break_footnote(rows) == (
+        " Reihenbruch (senkrechte Linie): neue Quelle (ab 2008); Zensus 2011;"
+        " ab 31.12.2022 Fortschreibung auf Grundlage des Zensus 2022.")
+    assert charts.break_footnote(rows.assign(**{"break": False})) == ""

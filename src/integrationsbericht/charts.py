@@ -14,6 +14,7 @@ show something.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import matplotlib
@@ -256,9 +257,10 @@ def break_footnote(rows: pd.DataFrame) -> str:
         return ""
     notes = []
     for year, note in sorted(set(zip(b["year"], b["note"]))):
-        text = str(note).removeprefix("Reihenbruch: ").strip() or "neue Quelle"
-        notes.append(f"{year}: {text}")
-    return " Reihenbruch (senkrechte Linie) – " + "; ".join(dict.fromkeys(notes)) + "."
+        text = str(note).removeprefix("Reihenbruch").lstrip(":").strip().rstrip(".") or "neue Quelle"
+        # a note that dates itself ("ab 31.12.2022 Fortschreibung …") needs no year added
+        notes.append(text if re.search(r"\b(?:19|20)\d\d\b", text) else f"{text} (ab {year})")
+    return " Reihenbruch (senkrechte Linie): " + "; ".join(dict.fromkeys(notes)) + "."
 
 
 # ----------------------------------------------------------------------------- charts
