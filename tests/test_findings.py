@@ -149,7 +149,14 @@ def _survey(share_a, share_b, significant, flag_b=""):
 def test_survey_difference_fires_only_when_significant_and_large():
     out = findings.survey_group_differences(_survey(57.4, 21.6, True), RULES)
     assert len(out) == 1
-    assert "57 % der Befragten mit Einwanderungsgeschichte, aber 22 % der Befragten ohne" in out[0].text
+    assert out[0].text == (
+        "Befragung: Bei „Diskriminiert gefühlt?“ wählten 57 % der Befragten mit Einwanderungsgeschichte"
+        " die Antwort „mindestens einmal“, gegenüber 22 % der Befragten ohne Einwanderungsgeschichte."
+        " Der Unterschied ist statistisch signifikant, auch nach Korrektur für die Zahl der Vergleiche.")
+    said = _survey(57.4, 21.6, True).assign(statement="haben sich mindestens einmal diskriminiert gefühlt")
+    assert findings.survey_group_differences(said, RULES)[0].text.startswith(
+        "Befragung: 57 % der Befragten mit Einwanderungsgeschichte haben sich mindestens einmal"
+        " diskriminiert gefühlt, gegenüber 22 % der Befragten ohne Einwanderungsgeschichte. Der Unterschied")
     assert out[0].chapter == "diskriminierung" and out[0].anchor == "fig-dk-eg"
     assert findings.survey_group_differences(_survey(57.4, 21.6, False), RULES) == []
     assert findings.survey_group_differences(_survey(30.0, 25.0, True), RULES) == []

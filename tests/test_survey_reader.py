@@ -124,3 +124,10 @@ def test_unknown_format(codebook, tmp_path):
     p.write_bytes(b"x")
     with pytest.raises(InputError, match="Unbekanntes Dateiformat"):
         read_survey(p, codebook)
+
+
+def test_every_summarised_item_of_the_shipped_codebook_has_a_statement_for_findings():
+    cb = load_codebook(CODEBOOK)
+    summarised = [i for i in cb.items if i.type in ("likert", "frequency", "yesno")]
+    assert summarised and all(i.statement and i.statement[0].islower() and not i.statement.endswith(".")
+                              for i in summarised), [i.name for i in summarised if not i.statement]

@@ -557,12 +557,14 @@ def survey_group_differences(estimates: pd.DataFrame | None, rules: Rules) -> li
         block = int(hi["block"]) if "block" in rows and not _missing(hi["block"]) else None
         chapter = rules.links.survey_chapters.get(block) if block is not None else None
         anchor = rules.links.survey_figures.get(item) if var == "einwanderungsgeschichte" else None
-        text = (
-            f"Befragung – „{hi['item_text']}“ ({cat}): {display_value(hi['share'], hi['flag'])} "
-            f"{_group_phrase(hi['group_value'])}, aber {display_value(lo['share'], lo['flag'])} "
-            f"{_group_phrase(lo['group_value'])}; der Unterschied ist statistisch signifikant, auch "
-            "nach Korrektur für die Zahl der Vergleiche."
-        )
+        high = f"{display_value(hi['share'], hi['flag'])} {_group_phrase(hi['group_value'])}"
+        low = f"{display_value(lo['share'], lo['flag'])} {_group_phrase(lo['group_value'])}"
+        statement = hi.get("statement")
+        if isinstance(statement, str) and statement.strip():
+            text = f"Befragung: {high} {statement.strip()}, gegenüber {low}."
+        else:
+            text = f"Befragung: Bei „{hi['item_text']}“ wählten {high} die Antwort „{cat}“, gegenüber {low}."
+        text += " Der Unterschied ist statistisch signifikant, auch nach Korrektur für die Zahl der Vergleiche."
         out.append(Finding(
             rule="survey_groups", topic=chapter or "befragung", text=text,
             score=_score(rule.weight, diff, rule.min_difference),

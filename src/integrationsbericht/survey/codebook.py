@@ -49,6 +49,9 @@ class Item(_Strict):
     type: ItemType
     block: int = Field(ge=1, le=11)
     text: str
+    # the summary answer as a plural predicate, for sentences like "58 % der Befragten mit
+    # Einwanderungsgeschichte <statement>": "haben sich … mindestens einmal diskriminiert gefühlt"
+    statement: str | None = None
     scale: str | None = None
     labels: dict[int, str] | None = None
     options: list[Option] | None = None

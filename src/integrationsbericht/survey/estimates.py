@@ -357,8 +357,8 @@ def estimate_all(df: pd.DataFrame, codebook: Codebook, weights: pd.Series | None
                 for k, cat in enumerate(cats):
                     pct = float(pr[gi, k]) * 100
                     records.append({
-                        "item": item.name, "item_text": item.text, "block": item.block, "type": item.type,
-                        "group_var": var,
+                        "item": item.name, "item_text": item.text, "statement": item.statement or "",
+                        "block": item.block, "type": item.type, "group_var": var,
                         "group": TOTAL if var == "insgesamt" else f"{label}: {gv}",
                         "group_value": gv, "category": cat, "kind": kinds[k], "n": n,
                         "share": np.nan if sup else pct,
