@@ -128,3 +128,11 @@ def test_a_share_is_compared_in_words():
         "aber niedriger als in Nordrhein-Westfalen (13,8 %).")
     assert compare_sentence(10.5, comps[2:], "%", 1).replace(S, " ") == "Der Wert ist damit genauso hoch wie in Deutschland (10,5 %)."
     assert compare_sentence(20.0, comps[:1], "%", 1).replace(S, " ") == "Der Wert ist damit höher als im Regierungsbezirk Detmold (9,2 %)."
+
+
+def test_subject_and_pronoun_of_an_indicator_phrase():
+    assert de.subject("der Anteil der Schüler*innen, die ein Gymnasium besuchen") == \
+        "Der Anteil der Schüler*innen, die ein Gymnasium besuchen,"
+    assert de.subject("die Zahl der Einwohner*innen") == "Die Zahl der Einwohner*innen"
+    assert [de.pronoun(p) for p in ("die Zahl der Einbürgerungen", "der Wanderungssaldo", "das Saldo")] == \
+        ["sie", "er", "es"]

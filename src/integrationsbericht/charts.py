@@ -654,7 +654,8 @@ def describe(df: pd.DataFrame, ind, ed, group: str = "insgesamt", group_labels: 
     unit, dec = row["unit"], int(row["decimals"])
     year = int(row["year"])
     who = "" if group == "insgesamt" else f" ({(group_labels or {}).get(group, group)})"
-    text = [f"**{ind.title}{who}:** {german.capitalize(_at(city))} lag der Wert {_period_text(row['period'])} bei {fmt_value(row['value'], unit, dec)}."]
+    subject = german.subject(ind.subject or "der Wert")
+    text = [f"*Befund{who}:* {subject} lag {_at(city)} {_period_text(row['period'])} bei {fmt_value(row['value'], unit, dec)}."]
     if year < ed.year:
         text.append("Neuere Werte liegen nicht vor.")
     comps = []
@@ -678,7 +679,7 @@ def describe(df: pd.DataFrame, ind, ed, group: str = "insgesamt", group_labels: 
         if not pd.isna(c):
             changes.append(f"gegenüber {year - k} {de.change(c, unit, dec)}")
     if changes:  # plain German: "Gegenüber 2020 ist er um 5.019 gestiegen, gegenüber …"
-        text.append(f"{de.capitalize(changes[0].split(' ', 2)[0])} {changes[0].split(' ', 2)[1]} ist er "
+        text.append(f"{de.capitalize(changes[0].split(' ', 2)[0])} {changes[0].split(' ', 2)[1]} ist {de.pronoun(subject)} "
                     + changes[0].split(" ", 2)[2] + "".join(f", {c}" for c in changes[1:]) + ".")
     if row["break"]:
         text.append(f"Werte davor sind nur eingeschränkt vergleichbar ({str(row['note']).rstrip('.')}).")

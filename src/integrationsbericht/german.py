@@ -226,6 +226,20 @@ def join(items: list[str], conj: str = "und") -> str:
     return ", ".join(items[:-1]) + f"{close} {conj} " + items[-1]
 
 
+def subject(phrase: str) -> str:
+    """A noun phrase as the subject before the verb: capitalised, and a relative clause in it
+    closed by a comma ("Der Anteil der Schüler*innen, die ein Gymnasium besuchen, lag …")."""
+    phrase = capitalize(phrase.strip())
+    return phrase + "," if _RELATIVE_CLAUSE.search(phrase) else phrase
+
+
+def pronoun(phrase: str) -> str:
+    """The personal pronoun for a singular noun phrase by its article: "die Zahl …" → "sie",
+    "der Anteil …" → "er", "das …" → "es"."""
+    first = phrase.strip().split(" ", 1)[0].lower()
+    return {"die": "sie", "das": "es"}.get(first, "er")
+
+
 _RELATIVE_CLAUSE = re.compile(r", (?:die|der|das|dem|den|denen|deren|dessen|wie|wo|was|welche[mnrs]?) ")
 
 
@@ -383,6 +397,6 @@ def capitalize(text: str) -> str:
 __all__ = [
     "NBSP", "NOUNS", "GROUPS", "PREPOSITIONS", "Noun", "number_word", "standalone", "quantity", "prep",
     "percent", "points", "value", "count_of", "group", "between", "join", "factor", "factor_parts",
-    "change", "Place", "place",
+    "change", "Place", "place", "subject", "pronoun",
     "capitalize",
 ]

@@ -177,6 +177,9 @@ class Indicator(_Strict):
     # what the chapter's introduction names for this indicator, as an accusative noun phrase
     # ("die Arbeitslosigkeit"); only indicators the edition shows are named
     topic: str | None = None
+    # the indicator as the subject of the finding sentence (nominative singular, with article):
+    # "der Anteil der Ausländer*innen an der Bevölkerung"
+    subject: str | None = None
     weight: float = Field(default=1.0, ge=0, le=10)
     better: Literal["higher", "lower"] | None = None
     # currency: current when the latest period >= report year - max_age (None: catalogue default)
