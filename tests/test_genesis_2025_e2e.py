@@ -165,6 +165,8 @@ def test_another_kreis_same_build(book_guetersloh, mixed):
     assert re.search(r"Nordrhein-Westfalen.*?\(2023\)", start, re.S)
     annex = _text(out / "report" / "anhang-indikatoren.html")
     assert "Ausländeranteil: neuester Wert von 2015" in annex
+    # the site icon carries the Kreis's own initial, not the "K" of "Kreis"
+    assert ">G</text>" in (out / "_assets" / "favicon.svg").read_text(encoding="utf-8")
     from publication_scan import scan
 
     assert scan(out) == []

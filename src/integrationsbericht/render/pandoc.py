@@ -412,10 +412,19 @@ def logo_box(path: Path) -> dict[str, int]:
     return {"width": width, "height": height}
 
 
+def _initial(meta: dict) -> str:
+    """The letter of the site icon: the initial of the place's own name ("G" for the Kreis
+    Gütersloh, not the "K" of "Kreis")."""
+    from ..german import place
+
+    name = str(meta.get("city") or "").strip()
+    return ((place(name).short if name else "") or "I")[0].upper()
+
+
 def favicon_svg(meta: dict) -> str:
     """The site icon: the city's initial in white on the edition's primary colour."""
     color = edition_colors(meta)["primary_color"]
-    letter = html.escape((str(meta.get("city") or "I").strip() or "I")[0].upper())
+    letter = html.escape(_initial(meta))
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
         f'<rect width="32" height="32" rx="6" fill="{color}"/>'
@@ -435,7 +444,7 @@ def write_favicons(meta: dict, folder: Path) -> None:
     img = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     draw = ImageDraw.Draw(img)
     draw.rounded_rectangle((0, 0, size - 1, size - 1), radius=24, fill=color)
-    letter = (str(meta.get("city") or "I").strip() or "I")[0].upper()
+    letter = _initial(meta)
     try:
         font = ImageFont.truetype("DejaVuSans-Bold.ttf", 84)
     except OSError:
