@@ -625,3 +625,29 @@ def test_pdf_table_columns_fit_numbers_and_header_words():
     assert pt[3] >= 7 * 6.0 and pt[4] >= len("Bielefeld") * 6.6  # "340.049"; "Bielefeld" whole
     assert pt[4] >= len("+31,6 Pp.") * 6.0  # a number with its unit stays on one line
     assert pt[0] > pt[2] and pt[1] > pt[2]  # long texts get the remaining width
+
+
+def test_pdf_table_too_wide_for_its_words_is_set_smaller_and_hyphenates_its_header():
+    """Seven columns whose header words do not fit side by side at 9.5 pt ("mit
+    Einwanderungsgeschichte" next to "ohne Einwanderungsgeschichte"): the table is set smaller,
+    its long header words may hyphenate, and no column is narrower than what it must hold."""
+    from integrationsbericht.render.pandoc import run_pandoc
+
+    md = ("| Frage | Antwort | insgesamt | mit Einwanderungsgeschichte | ohne Einwanderungsgeschichte"
+          " | Unterschied | n |\n|:---|:---|---:|---:|---:|:---|---:|\n"
+          "| Die Vielfalt der Menschen in Bielefeld ist eine Bereicherung. | Zustimmung (1–2) | 79 % |"
+          " 86 % | 73 % | signifikant (p < 0,001) | 2.439 |\n")
+    lua = str(DEFAULTS / "templates/filters/integrationsbericht.lua")
+    typ = run_pandoc(["-f", "markdown", "-t", "typst", "--lua-filter", lua], md, "Test")
+    size = float(re.search(r"#show table: set text\(size: ([\d.]+)pt\)", typ).group(1))
+    assert 8.0 <= size < 9.5
+    assert "#show table.cell.where(y: 0): set text(hyphenate: true)" in typ
+    widths = [float(w) for w in re.search(r"columns: \(([^)]*)\)", typ).group(1).replace("%", "").split(",")]
+    pt = [w / 100 * 462 - 11 for w in widths]
+    scale = size / 9.5
+    assert all(p >= 11 * 6.6 * scale - 0.5 for p in pt[3:5])  # a hyphenated header piece
+    assert pt[6] >= len("2.439") * 6.0 * scale - 0.5 and pt[2] >= len("insgesamt") * 6.6 * scale - 0.5
+    # narrow tables keep the normal size and rule
+    small = run_pandoc(["-f", "markdown", "-t", "typst", "--lua-filter", lua],
+                       "| A | B |\n|:--|--:|\n| x | 1 |\n", "Test")
+    assert "#show table: set text" not in small

@@ -215,7 +215,10 @@ end
 -- the body, a word of the (bold, never hyphenated) header -- so no cell prints over its
 -- neighbour and no header breaks inside a word; the remaining width goes to the columns
 -- with long texts, in proportion to how much more room they would use.
+-- A table whose unbreakable pieces do not fit at 9.5 pt is set smaller (down to 8 pt); if
+-- that is not enough, its long header words may hyphenate ("Einwanderungs-geschichte").
 local PAGE_PT, BODY_CHAR_PT, HEAD_CHAR_PT, INSET_PT = 462, 6.0, 6.6, 11
+local TABLE_PT, MIN_TABLE_PT, HEAD_PIECE_CHARS = 9.5, 8.0, 11
 
 local function is_numberish(text)
   return text:match("^[%s%d%.,%%+%-−–±()/x…|pPrs]*$") ~= nil
@@ -223,34 +226,39 @@ local function is_numberish(text)
     or text:match("^[+−%-]?[%d%.]+,?%d* Pp%.$") ~= nil
 end
 
-local function column_widths(tbl)
-  local ncol = #tbl.colspecs
-  if ncol < 2 then
-    return nil
-  end
-  local need, want = {}, {}
+-- per column at 9.5 pt: what the body needs unbroken, what a header word needs unbroken and
+-- hyphenated, and what the column would like for its long texts
+local function measure(tbl, ncol)
+  local body, head, head_hyph, want = {}, {}, {}, {}
   for i = 1, ncol do
-    need[i] = 2
-    want[i] = 2
+    body[i], head[i], head_hyph[i], want[i] = 2, 2, 2, 2
   end
-  local function visit_rows(rows, char_pt, header)
+  local function visit_rows(rows, header)
     for _, row in ipairs(rows) do
       for i, cell in ipairs(row.cells) do
         if i <= ncol then
           local text = pandoc.utils.stringify(cell.contents)
           local n = utf8.len(text) or #text
-          if not header then -- a header wraps between its words: only the body asks for more
-            want[i] = math.max(want[i], math.min(n, 70) * char_pt)
-          end
-          if not header and is_numberish(text) then
-            need[i] = math.max(need[i], n * char_pt) -- numbers stay on one line
-          else
+          if header then -- a header wraps between its words: only the body asks for more
             for w in text:gmatch("%S+") do
               -- a compound with a hyphen may break after it ("Nordrhein-" / "Westfalen")
               for part in w:gmatch("[^-]+%-?") do
                 local m = utf8.len(part) or #part
-                if header or m <= 16 then
-                  need[i] = math.max(need[i], m * char_pt)
+                head[i] = math.max(head[i], m * HEAD_CHAR_PT)
+                head_hyph[i] = math.max(head_hyph[i], math.min(m, HEAD_PIECE_CHARS) * HEAD_CHAR_PT)
+              end
+            end
+          else
+            want[i] = math.max(want[i], math.min(n, 70) * BODY_CHAR_PT)
+            if is_numberish(text) then
+              body[i] = math.max(body[i], n * BODY_CHAR_PT) -- numbers stay on one line
+            else
+              for w in text:gmatch("%S+") do
+                for part in w:gmatch("[^-]+%-?") do
+                  local m = utf8.len(part) or #part
+                  if m <= 16 then
+                    body[i] = math.max(body[i], m * BODY_CHAR_PT)
+                  end
                 end
               end
             end
@@ -259,17 +267,45 @@ local function column_widths(tbl)
       end
     end
   end
-  visit_rows(tbl.head.rows, HEAD_CHAR_PT, true)
-  for _, body in ipairs(tbl.bodies) do
-    visit_rows(body.body, BODY_CHAR_PT, false)
+  visit_rows(tbl.head.rows, true)
+  for _, body_ in ipairs(tbl.bodies) do
+    visit_rows(body_.body, false)
   end
+  return body, head, head_hyph, want
+end
+
+local function column_widths(tbl)
+  local ncol = #tbl.colspecs
+  if ncol < 2 then
+    return nil
+  end
+  local body, head, head_hyph, want = measure(tbl, ncol)
   local avail = PAGE_PT - INSET_PT * ncol
-  local sum_need, sum_want = 0, 0
+  local function needs(hyphenate)
+    local need, sum = {}, 0
+    for i = 1, ncol do
+      need[i] = math.max(body[i], hyphenate and head_hyph[i] or head[i])
+      sum = sum + need[i]
+    end
+    return need, sum
+  end
+  local need, sum_need = needs(false)
+  local scale, hyphenate = 1, false
+  if sum_need > avail then
+    scale = math.max(MIN_TABLE_PT / TABLE_PT, avail / sum_need)
+    if sum_need * scale > avail then
+      hyphenate = true
+      need, sum_need = needs(true)
+      scale = math.max(MIN_TABLE_PT / TABLE_PT, math.min(1, avail / sum_need))
+    end
+  end
+  local sum_want = 0
   for i = 1, ncol do
-    want[i] = math.max(want[i], need[i])
-    sum_need = sum_need + need[i]
+    need[i] = need[i] * scale
+    want[i] = math.max(want[i] * scale, need[i])
     sum_want = sum_want + want[i]
   end
+  sum_need = sum_need * scale
   local widths = {}
   if sum_want <= avail then
     for i = 1, ncol do
@@ -288,7 +324,15 @@ local function column_widths(tbl)
   for i = 1, ncol do
     tbl.colspecs[i] = { tbl.colspecs[i][1], (widths[i] + INSET_PT) / PAGE_PT }
   end
-  return tbl
+  if scale == 1 and not hyphenate then
+    return tbl
+  end
+  -- the smaller size and the header hyphenation hold for this table only
+  local rules = string.format("#show table: set text(size: %.1fpt)\n", TABLE_PT * scale)
+  if hyphenate then
+    rules = rules .. "#show table.cell.where(y: 0): set text(hyphenate: true)\n"
+  end
+  return { pandoc.RawBlock("typst", "#[\n" .. rules), tbl, pandoc.RawBlock("typst", "]") }
 end
 
 local function Table(tbl)
