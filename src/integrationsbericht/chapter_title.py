@@ -31,6 +31,27 @@ def _first_heading_line(text: str) -> int | None:
     return None
 
 
+_TITLE = re.compile(r"^#\s+(.+?)\s*(\{[^}]*\})?\s*$", re.MULTILINE)
+
+
+def chapter_heading(source: Path) -> str | None:
+    """A chapter's title as Quarto reads it: the first level-1 heading of its Markdown cells
+    (or of its page), without attributes; None if there is none or the file is unreadable."""
+    try:
+        if source.suffix == ".ipynb":
+            nb = nbformat.read(source, as_version=4)
+            texts = [_text(c.source) for c in nb.cells if c.cell_type == "markdown"]
+        else:
+            texts = [source.read_text(encoding="utf-8")]
+    except (OSError, ValueError, nbformat.reader.NotJSONError):
+        return None
+    for text in texts:
+        m = _TITLE.search(text)
+        if m:
+            return m.group(1)
+    return None
+
+
 def title_into_markdown_cell(path: Path) -> bool:
     """Move a title displayed by a code cell into a Markdown cell; True if the file changed.
 

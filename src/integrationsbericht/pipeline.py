@@ -28,6 +28,7 @@ import yaml
 
 from . import __version__, legal
 from .cache import sha256_file
+from .chapter_title import chapter_heading
 from .config import resolve as resolve_path
 from .edition import Edition, describe, resolve
 from .errors import BuildError, ConfigError, ReportError
@@ -307,13 +308,13 @@ def select_chapters(
         if missing:
             log(f"Kapitel '{entry.name}' entfällt: es fehlen Eingaben ({', '.join(missing)}).")
             dropped.append({"chapter": entry.name, "part": entry.part, "missing": missing,
-                            "title": titles.get(entry.name) or _chapter_heading(entry.source)})
+                            "title": titles.get(entry.name) or chapter_heading(entry.source)})
             continue
         if entry.name in inputs.stale_fields:
             log(f"Kapitel '{entry.name}' entfällt: keiner seiner Indikatoren ist für das "
                 "Berichtsjahr aktuell (siehe Anhang „Datengrundlage“).")
             dropped.append({"chapter": entry.name, "part": entry.part, "missing": [], "stale": True,
-                            "title": titles.get(entry.name) or _chapter_heading(entry.source)})
+                            "title": titles.get(entry.name) or chapter_heading(entry.source)})
             continue
         chosen.append(entry)
     if inputs.processed is not None:
@@ -323,27 +324,6 @@ def select_chapters(
 
 # The chapters an edition leaves out, for the annex "Datengrundlage" (one line each).
 DROPPED_FILE = "dropped_chapters.json"
-
-
-def _chapter_heading(source: Path) -> str | None:
-    """A chapter's title: the first level-1 heading of its Markdown cells (or page)."""
-    import re
-
-    try:
-        if source.suffix == ".ipynb":
-            import nbformat
-
-            nb = nbformat.read(source, as_version=4)
-            texts = [c.source for c in nb.cells if c.cell_type == "markdown"]
-        else:
-            texts = [source.read_text(encoding="utf-8")]
-    except Exception:
-        return None
-    for text in texts:
-        m = re.search(r"^#\s+(.+?)\s*(\{[^}]*\})?\s*$", text, re.M)
-        if m:
-            return m.group(1)
-    return None
 
 
 def _write_dropped(path: Path, dropped: list[dict]) -> None:
