@@ -103,3 +103,20 @@ def test_kennzahlen_config_lists_survey_items():
 
     cfg = summary.load_config(DEFAULTS / "config" / "kennzahlen.yml")
     assert cfg.key_figures and cfg.survey_items == ["f01_wohl", "f05_diskr"]
+
+
+def test_survey_sentence_states_results_in_plain_german():
+    from integrationsbericht.project import DEFAULTS
+    from integrationsbericht.survey.codebook import load_codebook
+
+    cb = load_codebook(DEFAULTS / "config" / "befragung_codebuch.yml")
+    cells = {("f01_wohl", "wohl (1–2)"): {"share": 93.2, "ci_low": 92.1, "ci_high": 94.0, "n": 2439, "flag": ""},
+             ("f05_diskr", "mindestens einmal"): {"share": 37.0, "ci_low": 35.0, "ci_high": 39.0, "n": 2500,
+                                                  "flag": ""}}
+    res = SimpleNamespace(diagnostics={"n": 2500}, codebook=cb, cell=lambda item, label: cells[(item, label)])
+    text = summary.survey_sentence(res, ["f01_wohl", "f05_diskr"], "Bielefeld").replace("\u00a0", " ")
+    assert text == (
+        "An der Befragung haben 2.500 Menschen in Bielefeld teilgenommen. 93 % der Befragten fühlen sich "
+        "in Bielefeld sehr oder eher wohl (95-%-Konfidenzintervall: 92–94 %; n = 2.439); 37 % der Befragten "
+        "haben sich in den letzten zwölf Monaten in ihrem Alltag in Bielefeld mindestens einmal "
+        "diskriminiert gefühlt (35–39 %; n = 2.500).")

@@ -529,7 +529,7 @@ def _group_phrase(value: str) -> str:
     if re.match(r"^\d.*\d$", value):
         return f"der Befragten im Alter von {value} Jahren"
     if re.match(r"^\d+ und älter$", value):
-        return f"der Befragten im Alter von {value.replace(' und älter', ' Jahren und älter')}"
+        return f"der Befragten ab {value.replace(' und älter', ' Jahren')}"
     if value in ("männlich", "weiblich", "divers"):
         return {"männlich": "der Männer", "weiblich": "der Frauen", "divers": "der diversen Befragten"}[value]
     return f"der Befragten „{value}“"

@@ -268,13 +268,18 @@ def target_table(counts: dict[str, int]) -> pd.DataFrame:
 
 
 def survey_sentence(res, items: list[str], city: str) -> str | None:
-    """One sentence on the survey: respondents and the configured headline results, each with
-    its 95 % confidence interval and n (compact: the start page has to fit one page)."""
+    """The survey in plain sentences: how many took part, and the configured headline results
+    as statements ("93 % der Befragten fühlen sich in Bielefeld sehr oder eher wohl"), each with
+    its 95 % confidence interval and n."""
     from .survey.text import ci, share
 
     n = res.diagnostics.get("n")
     if not n:
         return None
+
+    def nb(text: str) -> str:  # a number and its unit never break apart
+        return text.replace(" %", f"{german.NBSP}%")
+
     bits = []
     cb = res.codebook
     for item in items:
@@ -288,13 +293,18 @@ def survey_sentence(res, items: list[str], city: str) -> str | None:
         except KeyError:
             continue
         if row["flag"] == "/":
-            bits.append(f"„{it.text}“ – {label}: / (zu wenige Antworten)")
+            bits.append(f"zu „{it.text}“ liegen zu wenige Antworten vor")
+            continue
+        interval = ("95-%-Konfidenzintervall: " if not bits else "") + nb(ci(row))
+        detail = f"({interval}; n = {fmt.number(row['n'])})"
+        if it.statement:
+            bits.append(f"{nb(share(row))} der Befragten {it.statement} {detail}")
         else:
-            bits.append(f"„{it.text}“ – {label}: {share(row)} ({ci(row)}; n = {fmt.number(row['n'])})")
-    text = f"{fmt.number(n)} Befragte {german.place(city).at}"
+            bits.append(f"bei „{it.text}“ wählten {nb(share(row))} der Befragten die Antwort „{label}“ {detail}")
+    text = f"An der Befragung haben {fmt.number(n)} Menschen {german.place(city).at} teilgenommen."
     if not bits:
-        return text + "."
-    return text + " (in Klammern: 95-%-Konfidenzintervall): " + "; ".join(bits) + "."
+        return text
+    return f"{text} {german.capitalize('; '.join(bits))}."
 
 
 def data_sources_text(edition) -> str:
