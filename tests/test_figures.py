@@ -127,3 +127,22 @@ def test_no_line_crosses_a_series_break_and_the_marker_sits_at_the_break():
 def test_symbols_column():
     assert charts.symbols([None, "p", float("nan"), ".", ""], [False, False, True, False, True]) == \
         ["", "p", "|", ".", "|"]
+
+
+def test_x_tick_labels_that_nearly_touch_are_thinned():
+    """The diverging survey bars of the review: "100 %75 % 50 %" on a narrow axis."""
+    from matplotlib.ticker import FuncFormatter
+
+    fig, ax = plt.subplots(figsize=(4.4, 1.6), dpi=100)  # nine labels 3 px apart
+    ax.barh([0], [50])
+    ax.set_xlim(-100, 100)
+    ax.set_xticks(range(-100, 101, 25))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{abs(v):.0f} %"))
+    figures._thin_ticks(fig)
+    renderer = fig.canvas.get_renderer()
+    boxes = sorted((t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_visible() and t.get_text()),
+                   key=lambda b: b.x0)
+    assert len(boxes) < 9
+    gap = renderer.points_to_pixels(figures.TICK_GAP_PT)
+    assert all(b2.x0 - b1.x1 >= gap - 0.5 for b1, b2 in zip(boxes, boxes[1:]))
+    plt.close(fig)

@@ -320,16 +320,22 @@ def _raise_fonts(fig) -> None:
             art.set_fontsize(MIN_FONT_PT)
 
 
+TICK_GAP_PT = 4  # tick labels closer than this read as one ("100 %75 %")
+
+
 def _thin_ticks(fig) -> None:
-    """Show every k-th label of an axis whose tick labels would overlap (the last one stays)."""
+    """Show every k-th label of an axis whose tick labels would overlap or nearly touch (the
+    last one stays)."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
+    grow = -renderer.points_to_pixels(TICK_GAP_PT) / 2
     for ax in fig.axes:
         for which in ("x", "y"):
             labels = _tick_labels(ax, which)
             if len(labels) < 3:
                 continue
-            boxes = [_shrink(_text_extent(t, renderer), 0) for t in labels]
+            pad = grow if which == "x" else 0  # rows of category labels may sit close
+            boxes = [_shrink(_text_extent(t, renderer), pad) for t in labels]
             gaps_ok = all(b1 is None or b2 is None or not b1.overlaps(b2)
                           for b1, b2 in zip(boxes, boxes[1:]))
             if gaps_ok:
@@ -343,7 +349,7 @@ def _thin_ticks(fig) -> None:
                 keep = locs[::-1][::k][::-1]
                 axis.set_major_locator(FixedLocator(keep))
                 fig.canvas.draw()
-                boxes = [_shrink(t.get_window_extent(renderer), 0) for t in _tick_labels(ax, which)]
+                boxes = [_shrink(t.get_window_extent(renderer), pad) for t in _tick_labels(ax, which)]
                 if all(b1 is None or b2 is None or not b1.overlaps(b2) for b1, b2 in zip(boxes, boxes[1:])):
                     break
 
