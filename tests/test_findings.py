@@ -149,12 +149,13 @@ def _survey(share_a, share_b, significant, flag_b=""):
 def test_survey_difference_fires_only_when_significant_and_large():
     out = findings.survey_group_differences(_survey(57.4, 21.6, True), RULES)
     assert len(out) == 1
-    assert out[0].text == (
+    assert out[0].text.replace("\u00a0", " ") == (
         "Befragung: Bei „Diskriminiert gefühlt?“ wählten 57 % der Befragten mit Einwanderungsgeschichte"
         " die Antwort „mindestens einmal“, gegenüber 22 % der Befragten ohne Einwanderungsgeschichte."
         " Der Unterschied ist statistisch signifikant, auch nach Korrektur für die Zahl der Vergleiche.")
+    assert "57\u00a0% der Befragten" in out[0].text  # never broken before the unit
     said = _survey(57.4, 21.6, True).assign(statement="haben sich mindestens einmal diskriminiert gefühlt")
-    assert findings.survey_group_differences(said, RULES)[0].text.startswith(
+    assert findings.survey_group_differences(said, RULES)[0].text.replace("\u00a0", " ").startswith(
         "Befragung: 57 % der Befragten mit Einwanderungsgeschichte haben sich mindestens einmal"
         " diskriminiert gefühlt, gegenüber 22 % der Befragten ohne Einwanderungsgeschichte. Der Unterschied")
     assert out[0].chapter == "diskriminierung" and out[0].anchor == "fig-dk-eg"
