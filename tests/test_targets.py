@@ -110,5 +110,8 @@ def test_findings_widening_gap_and_reversal():
          "value": 8.0, "change_1y": 0.4, "change_5y": -2.0},
     ])
     f = tg.findings(df, cat, "05711", 2025)
-    assert any("SGB-II-Quote" in x and "größer" in x and "3,0" in x for x in f)
-    assert any("Arbeitslosenquote" in x and "Trendumkehr" in x for x in f)
+    f = [x.replace("\u00a0", " ") for x in f]
+    assert any(x.startswith("SGB-II-Quote") and "Der Abstand ist von 2020 bis 2025 um 3,0 Prozentpunkte größer "
+               "geworden, von 23,0 Prozentpunkten auf 26,0 Prozentpunkte." in x for x in f), f
+    assert "Arbeitslosenquote: Trendumkehr. Seit 2020 ist der Wert um 2,0 Prozentpunkte gesunken, im letzten " \
+        "Jahr aber um 0,4 Prozentpunkte gestiegen." in f, f

@@ -25,6 +25,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import fmt
+from . import german as de
 from .errors import ConfigError
 
 ERREICHT = "erreicht"
@@ -217,15 +218,17 @@ def findings(df: pd.DataFrame, catalogue, ags: str, year: int, min_pp: float = 1
                 if abs(delta) >= min_pp:
                     word = "größer" if delta > 0 else "kleiner"
                     out.append(
-                        f"{label}: Der Abstand ist von {y - 5} bis {y} um {fmt.number(abs(delta), 1)} "
-                        f"Prozentpunkte {word} geworden ({fmt.pp(before, 1)} → {fmt.pp(last['value'], 1)})."
+                        f"{label}: Der Abstand ist von {y - 5} bis {y} um {de.points(delta, 1, 'akk')} "
+                        f"{word} geworden, von {de.points(before, 1, 'dat')} auf "
+                        f"{de.points(last['value'], 1, 'akk')}."
                     )
             elif not group.startswith("abstand_") and not pd.isna(c5) and not pd.isna(c1):
                 if c1 * c5 < 0 and abs(c1) > 0 and abs(c5) > 0:
-                    unit = ind.unit
-                    fc = (lambda x: fmt.pp(x, ind.decimals)) if unit == "%" else (lambda x: fmt.signed(x, ind.decimals))
+                    # plain German: "Seit 2020 ist der Wert um 1.307 gestiegen, im letzten Jahr
+                    # aber um 351 gesunken."
                     out.append(
-                        f"{label}: Trendumkehr – gegenüber {y - 5} {fc(c5)}, im letzten Jahr aber {fc(c1)}."
+                        f"{label}: Trendumkehr. Seit {y - 5} ist der Wert {de.change(c5, ind.unit, ind.decimals)}, "
+                        f"im letzten Jahr aber {de.change(c1, ind.unit, ind.decimals)}."
                     )
     return out
 
