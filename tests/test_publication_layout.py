@@ -76,3 +76,28 @@ def test_impressum_accessibility_statement_and_favicon(book):
     assert "Herausgegeben von" in impressum and 'href="barrierefreiheit.html"' in impressum
     assert (book / "_assets/favicon.svg").is_file()
     assert 'rel="icon"' in (book / "index.html").read_text(encoding="utf-8")
+
+
+def _orphan_table_captions(pdf: Path) -> list[tuple[int, str]]:
+    """Table captions (above their table) with nothing of the table below them on their page."""
+    import subprocess
+    import xml.etree.ElementTree as ET
+
+    xml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", xml))
+    x = "{http://www.w3.org/1999/xhtml}"
+    out = []
+    for no, page in enumerate(root.iter(f"{x}page"), 1):
+        blocks = [(float(b.get("yMin")), float(b.get("yMax")), " ".join(w.text or "" for w in b.iter(f"{x}word")))
+                  for b in page.iter(f"{x}block")]
+        body = [b for b in blocks if b[0] < float(page.get("height")) * 0.9]  # without the footer
+        for _y0, y1, text in body:
+            if re.match(r"Tabelle \d+:", text) and not any(b[0] >= y1 - 1 for b in body if b[2] != text):
+                out.append((no, text[:70]))
+    return out
+
+
+def test_no_table_caption_is_left_alone_at_the_bottom_of_a_page(book):
+    pdf = next(book.glob("*.pdf"))
+    assert _orphan_table_captions(pdf) == []
