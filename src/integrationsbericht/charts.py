@@ -23,7 +23,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from . import fmt  # noqa: E402
 from . import german  # noqa: E402
@@ -304,7 +304,6 @@ def timeseries(
     fig, ax = plt.subplots(figsize=(FIG_WIDTH, 4.2), layout="constrained")
     ends = []
     data_parts = []
-    last_year = int(rows["year"].max())
     for reg in regs.itertuples(index=False):
         r = rows[rows["ags"] == reg.ags].sort_values("year")
         if r.empty:

@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import fmt
 from . import german as de
-from .errors import ConfigError, InputError
+from .errors import InputError
 from .project import DEFAULTS
 
 DEFAULT_RULES = DEFAULTS / "config" / "befunde.yml"
@@ -437,7 +437,6 @@ def target_findings(status: pd.DataFrame | None, catalogue, rules: Rules) -> lis
         unit = "Pp." if str(rec["group"]).startswith("abstand_") else (ind.unit if ind else "")
         dec = ind.decimals if ind else 1
         op = {"<=": "höchstens", ">=": "mindestens"}.get(rec["operator"], rec["operator"])
-        goal = rec.get("text") if isinstance(rec.get("text"), str) and rec.get("text") else None
         group = str(rec["group"])
         if group.startswith("abstand_") and ind is not None and ind.gap_spec() is not None:
             gs = ind.gap_spec()

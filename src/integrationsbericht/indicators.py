@@ -35,13 +35,10 @@ result marks the first year of every new source as a series break (``break`` + `
 
 from __future__ import annotations
 
-from typing import Literal
-
 import json
 import logging
 import math
 import re
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal

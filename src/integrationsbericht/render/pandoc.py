@@ -394,7 +394,7 @@ def image_size(path: Path) -> tuple[float, float]:
     try:
         with Image.open(path) as img:
             return float(img.width), float(img.height)
-    except OSError as err:
+    except OSError:
         raise ConfigError("Die Logodatei ist kein lesbares PNG- oder JPEG-Bild.", file=path) from None
 
 
