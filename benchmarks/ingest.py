@@ -51,7 +51,6 @@ def main() -> None:
             finally:
                 merge_time += time.perf_counter() - t0
 
-        ingest_merge = "merge_exports"
         vintages.merge_exports = timed_merge  # read_tables imports it at call time
         try:
             for label in ("kalt (ohne Cache)", "warm (Cache gefüllt)"):
@@ -62,7 +61,7 @@ def main() -> None:
                 cells = sum(len(v["frame"]) for v in tables.values())
                 print(f"{label}: {fmt.number(total, 1)} s für {len(tables)} Tabellen, "
                       f"{fmt.number(cells)} Zellen; davon Zusammenführen der Exporte "
-                      f"({ingest_merge}) {fmt.number(merge_time, 1)} s")
+                      f"(merge_exports) {fmt.number(merge_time, 1)} s")
         finally:
             vintages.merge_exports = original
 

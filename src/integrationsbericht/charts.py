@@ -575,7 +575,6 @@ def _value_at(df, indicator, ags, group, year):
     return None if r.empty else r.iloc[0]
 
 
-
 def _at(name: str) -> str:
     """"in Bielefeld", "im Kreis Gütersloh" for a display name (see german.place)."""
     return german.place(name).at
@@ -584,6 +583,7 @@ def _at(name: str) -> str:
 def _for(name: str) -> str:
     """"Für Bielefeld", "Für den Kreis Gütersloh" at the start of a sentence."""
     return german.capitalize(german.place(name).prep("für"))
+
 
 def shown(ed, df, indicator: str) -> bool:
     """Whether the edition shows ``indicator``: it is current (see ``indicators.currency``)

@@ -107,11 +107,6 @@ class Edition:
         return path
 
 
-def short_name(region: str) -> str:
-    """``"Bielefeld, Kreisfreie Stadt"`` → ``"Bielefeld"``."""
-    return region.split(",")[0].strip()
-
-
 def file_safe(name: str) -> str:
     table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
     out = name.translate(table)
@@ -338,4 +333,4 @@ def describe(ed: Edition) -> str:
     )
 
 
-__all__ = ["Edition", "load", "resolve", "describe", "short_name", "file_safe", "fmt"]
+__all__ = ["Edition", "load", "resolve", "describe", "file_safe", "fmt"]

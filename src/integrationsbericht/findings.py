@@ -556,11 +556,8 @@ def survey_group_differences(estimates: pd.DataFrame | None, rules: Rules) -> li
         block = int(hi["block"]) if "block" in rows and not _missing(hi["block"]) else None
         chapter = rules.links.survey_chapters.get(block) if block is not None else None
         anchor = rules.links.survey_figures.get(item) if var == "einwanderungsgeschichte" else None
-        def share(row) -> str:  # "46 %" never breaks before its unit
-            return display_value(row["share"], row["flag"]).replace(" %", f"{de.NBSP}%")
-
-        high = f"{share(hi)} {_group_phrase(hi['group_value'])}"
-        low = f"{share(lo)} {_group_phrase(lo['group_value'])}"
+        high = f"{de.keep_unit(display_value(hi['share'], hi['flag']))} {_group_phrase(hi['group_value'])}"
+        low = f"{de.keep_unit(display_value(lo['share'], lo['flag']))} {_group_phrase(lo['group_value'])}"
         statement = hi.get("statement")
         if isinstance(statement, str) and statement.strip():
             text = f"Befragung: {high} {statement.strip()}, gegenüber {low}."

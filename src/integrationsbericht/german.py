@@ -155,7 +155,13 @@ def prep(preposition: str, value, name: str, *, decimals: int = 0, words: bool =
 
 def percent(x, decimals: int = 1) -> str:
     """``16.42`` → ``"16,4 %"`` with a non-breaking space (prose only; tables keep fmt)."""
-    return fmt.percent(x, decimals).replace(" %", f"{NBSP}%")
+    return keep_unit(fmt.percent(x, decimals))
+
+
+def keep_unit(text: str) -> str:
+    """A formatted share for prose: the space before "%" becomes non-breaking, so "46 %" or
+    "92–94 %" never breaks across lines."""
+    return text.replace(" %", f"{NBSP}%")
 
 
 def points(x, decimals: int = 1, case: str = "nom") -> str:
@@ -397,6 +403,6 @@ def capitalize(text: str) -> str:
 __all__ = [
     "NBSP", "NOUNS", "GROUPS", "PREPOSITIONS", "Noun", "number_word", "standalone", "quantity", "prep",
     "percent", "points", "value", "count_of", "group", "between", "join", "factor", "factor_parts",
-    "change", "Place", "place", "subject", "pronoun",
+    "change", "Place", "place", "subject", "pronoun", "keep_unit",
     "capitalize",
 ]

@@ -277,9 +277,6 @@ def survey_sentence(res, items: list[str], city: str) -> str | None:
     if not n:
         return None
 
-    def nb(text: str) -> str:  # a number and its unit never break apart
-        return text.replace(" %", f"{german.NBSP}%")
-
     bits = []
     cb = res.codebook
     for item in items:
@@ -295,12 +292,12 @@ def survey_sentence(res, items: list[str], city: str) -> str | None:
         if row["flag"] == "/":
             bits.append(f"zu „{it.text}“ liegen zu wenige Antworten vor")
             continue
-        interval = ("95-%-Konfidenzintervall: " if not bits else "") + nb(ci(row))
+        interval = ("95-%-Konfidenzintervall: " if not bits else "") + german.keep_unit(ci(row))
         detail = f"({interval}; n = {fmt.number(row['n'])})"
         if it.statement:
-            bits.append(f"{nb(share(row))} der Befragten {it.statement} {detail}")
+            bits.append(f"{german.keep_unit(share(row))} der Befragten {it.statement} {detail}")
         else:
-            bits.append(f"bei „{it.text}“ wählten {nb(share(row))} der Befragten die Antwort „{label}“ {detail}")
+            bits.append(f"bei „{it.text}“ wählten {german.keep_unit(share(row))} der Befragten die Antwort „{label}“ {detail}")
     text = f"An der Befragung haben {fmt.number(n)} Menschen {german.place(city).at} teilgenommen."
     if not bits:
         return text
