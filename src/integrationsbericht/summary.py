@@ -293,7 +293,7 @@ def survey_sentence(res, items: list[str], city: str) -> str | None:
             bits.append(f"zu „{it.text}“ liegen zu wenige Antworten vor")
             continue
         interval = ("95-%-Konfidenzintervall: " if not bits else "") + german.keep_unit(ci(row))
-        detail = f"({interval}; n = {fmt.number(row['n'])})"
+        detail = f"({interval}; n{german.NBSP}={german.NBSP}{fmt.number(row['n'])})"
         if it.statement:
             bits.append(f"{german.keep_unit(share(row))} der Befragten {it.statement} {detail}")
         else:
