@@ -3,6 +3,7 @@ row, a live script link or raw control bytes on the terminal; now a located Germ
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -151,3 +152,121 @@ def test_check_reads_upper_case_csv_and_prints_no_control_bytes(tmp_path, capsys
     n = len(list((RAW / "genesis").iterdir()))
     assert f"GENESIS-Dateien: {n} geprüft" in out
     assert "\x1b" not in out and "\\x1b[2J" in out and "[red]X[/] :smile:" in out
+
+
+# -- second attack (docs/fehlerklassen.md, "Zweiter Angriff") ---------------------------------
+@pytest.mark.parametrize("text, line", [
+    ("Mehr dazu [hier](\njavascript:alert(1)).", 4),  # link target on the next line
+    ("Siehe [hier][b].\n\n[b]:\n    javascript:alert(1)", 6),  # reference target on the next line
+    ("Mehr [Kitaplätze]{onclick=\"alert(1)\"} schaffen.", 3),  # attribute → HTML attribute
+    ("## Sprache {style=\"display:none\"}", 3),
+    ("[Website](https://www.bielefeld.de){onmouseover=\"alert(1)\"}", 3),
+    ("::: {onclick=\"alert(1)\"}\nText\n:::", 3),
+    ("Wie die @Integrationsrat betont …", 3),  # citation: Typst stopped the PDF at the end
+])
+def test_what_the_markdown_reader_makes_of_a_text_is_checked(text, line):
+    with pytest.raises(InputError) as err:
+        check_authored("Erste Zeile.\n\n" + text, "texte/kapitel.md")
+    assert err.value.line == line and err.value.file == "texte/kapitel.md"
+
+
+@pytest.mark.parametrize("text", [
+    "Kontakt: integration@bielefeld.de",
+    "## Sprache {#sprache .unnumbered}",
+    "Siehe @fig-bevoelkerung.",
+    "[Text]{lang=\"en\"}",
+])
+def test_attributes_mail_addresses_and_cross_references_stay_allowed(text):
+    check_authored(text, "texte/kapitel.md")
+
+
+def _config_file(tmp_path, body: bytes) -> Path:
+    f = tmp_path / "config" / "edition.yml"
+    f.parent.mkdir(parents=True, exist_ok=True)
+    f.write_bytes(body)
+    return f
+
+
+def test_a_key_given_twice_in_the_config_is_refused_with_its_line(tmp_path):
+    from integrationsbericht.config import load_config
+    from integrationsbericht.errors import ConfigError
+
+    f = _config_file(tmp_path, b'city: Bielefeld\nags: "05711"\nyear: 2025\nyear: 2024\n')
+    with pytest.raises(ConfigError) as err:  # silently the 2024 edition before
+        load_config(f)
+    assert err.value.line == 4 and "year" in str(err.value)
+
+
+def test_config_folder_and_ansi_config_get_located_german_messages(tmp_path):
+    from integrationsbericht.config import load_config
+    from integrationsbericht.errors import ReportError
+
+    (tmp_path / "ordner").mkdir()
+    with pytest.raises(ReportError, match="Ordner"):  # "Unerwarteter Fehler" (IsADirectoryError) before
+        load_config(tmp_path / "ordner")
+    f = _config_file(tmp_path, "city: Gütersloh\nags: \"05754\"\n".encode("cp1252"))
+    with pytest.raises(ReportError) as err:
+        load_config(f)
+    assert (err.value.line, err.value.column) == (1, 8)
+    f = _config_file(tmp_path, b"\xef\xbb\xbfcity: Bielefeld\nags: \"05711\"\nyear: 2025\n")
+    assert load_config(f).city == "Bielefeld"  # Notepad's byte-order mark is fine
+
+
+def test_config_links_cannot_inject_markdown(tmp_path):
+    from integrationsbericht import legal
+    from integrationsbericht.config import EditionConfig
+    from integrationsbericht.errors import ConfigError
+    from integrationsbericht.render.pandoc import READER, run_pandoc
+
+    from integrationsbericht.config import load_config
+
+    f = _config_file(tmp_path, b'ags: "05711"\naccessibility:\n  enforcement_url: "javascript:alert(3)"\n')
+    with pytest.raises(ConfigError, match="enforcement_url"):  # a live javascript: link before
+        load_config(f)
+    cfg = EditionConfig.model_validate({
+        "city": "Bielefeld", "publisher": "Stadt Bielefeld, @Integrationsamt",
+        "contact": {"web": "https://a.de)[Kontakt](javascript:alert(1)",
+                    "email": "a@b)[x](javascript:alert(2)//.de"}})
+    meta = legal.meta(cfg, "2025")
+    html = run_pandoc(["-f", READER, "-t", "html5"], meta["imprint_contact"], "Test")
+    # exactly the two links the tool writes, no third one from the values; no citation
+    assert len(re.findall(r"<a\s", html)) == 2 and 'href="javascript' not in html
+    assert "citation" not in html
+
+
+def test_measures_as_csv_and_xlsx_at_once_are_refused(tmp_path):
+    import pandas as pd
+
+    from integrationsbericht import measures
+
+    folder = tmp_path / "massnahmen"
+    shutil.copytree(RAW / "massnahmen", folder)
+    pd.read_csv(folder / "massnahmen.csv", sep=";", dtype=str).head(3).to_excel(
+        folder / "massnahmen.xlsx", index=False)
+
+    class Ed:
+        data_dir = tmp_path
+
+    with pytest.raises(InputError, match="zwei Maßnahmentabellen"):  # the XLSX was ignored before
+        measures.input_path(Ed())
+
+
+def test_a_truncated_or_malformed_logo_is_refused_before_the_build(tmp_path):
+    import io
+
+    from PIL import Image
+
+    from integrationsbericht.errors import ConfigError
+    from integrationsbericht.render.pandoc import image_size
+
+    buf = io.BytesIO()
+    Image.new("RGB", (400, 200), (0, 80, 140)).save(buf, "PNG")
+    png = tmp_path / "logo.png"
+    png.write_bytes(buf.getvalue()[:60])  # the header is whole: the size alone could be read
+    with pytest.raises(ConfigError, match="kein lesbares"):  # Typst failed at the very end before
+        image_size(png)
+    svg = tmp_path / "logo.svg"
+    svg.write_text('<svg width="10" height="5"><rect</svg>', encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        image_size(svg)
+    assert err.value.line == 1 and "not well-formed" not in str(err.value)

@@ -188,3 +188,27 @@ def test_interrupted_swap_is_repaired_and_foreign_siblings_stay(tmp_path):
         pass
     assert (out / "index.html").is_file()
     assert (foreign_old / "eigen.txt").is_file() and (foreign_tmp / "eigen.txt").is_file()
+
+
+def test_a_marker_that_is_no_marker_of_this_tool_protects_nothing(tmp_path):
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / MARKER).write_text("", encoding="utf-8")  # accepted as an "old marker" before
+    (out / "notizen.txt").write_text("meins", encoding="utf-8")
+    with pytest.raises(BuildError, match="nicht von integrationsbericht angelegt"):
+        check_output(out)
+    assert (out / "notizen.txt").read_text(encoding="utf-8") == "meins"
+
+
+def test_old_marker_keeps_files_added_after_it(tmp_path):
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("alt", encoding="utf-8")
+    (out / MARKER).write_text("a" * 64, encoding="utf-8")  # an earlier version: the key only
+    past = time.time() - 60
+    os.utime(out / "index.html", (past, past))
+    os.utime(out / MARKER, (past + 1, past + 1))
+    check_output(out)  # only the tool's files: replaced as before
+    (out / ".htaccess").write_text("meins", encoding="utf-8")
+    with pytest.raises(BuildError, match=r"\.htaccess"):
+        check_output(out)

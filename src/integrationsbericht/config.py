@@ -152,6 +152,13 @@ class Accessibility(_Strict):
     enforcement_name: str = "Schlichtungsstelle nach § 16 Behindertengleichstellungsgesetz (BGG)"
     enforcement_url: str = "https://www.schlichtungsstelle-bgg.de"
 
+    @field_validator("enforcement_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", str(v).strip()):
+            raise ValueError(f"'{v}' ist keine Internetadresse (https://…)")
+        return str(v).strip()
+
 
 class RegionRef(_Strict):
     ags: str
@@ -236,23 +243,57 @@ def _german_validation_message(err: ValidationError) -> str:
     return "\n".join(lines)
 
 
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key, line: int):
+        super().__init__(key)
+        self.key, self.line = key, line
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.safe_load`` that refuses a key given twice in one mapping (PyYAML would silently
+    keep the last value: ``year: 2025`` … ``year: 2024`` became the 2024 edition)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # unhashable key: PyYAML reports it itself
+                continue
+            if duplicate and key != "<<":
+                raise _DuplicateKey(key, key_node.start_mark.line + 1)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_yaml(path: str | Path, what: str = "Die Datei") -> dict:
     """Read a YAML mapping (config or catalogue); :class:`ConfigError` naming file and line.
 
     ``what`` names the file in messages, e.g. ``"Die Zieldatei"``.
     """
+    from .sources.encoding import decode_text
+
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"{what} wurde nicht gefunden.", file=path)
+    if not path.is_file():
+        raise ConfigError(f"{what} ist keine Datei, sondern ein Ordner.", file=path)
+    # UTF-8 only (a byte-order mark from Notepad is fine); otherwise file, line and column
+    text, _enc = decode_text(path.read_bytes(), path, fallback=None, what=what)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(text, Loader=_UniqueKeyLoader) or {}
+    except _DuplicateKey as exc:
+        raise ConfigError(
+            f"{what}: Der Schlüssel „{exc.key}“ steht zweimal in derselben Ebene; es gälte still "
+            "nur der letzte Wert. Bitte einen davon löschen.",
+            file=path, line=exc.line,
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(
             f"{what} ist kein gültiges YAML.", file=path, line=(mark.line + 1) if mark else None
         ) from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{what} ist nicht UTF-8-kodiert.", file=path) from None
     if not isinstance(raw, dict):
         raise ConfigError(
             f"{what}: erwartet wird eine Zuordnung (Schlüssel: Wert) auf oberster Ebene.", file=path

@@ -165,6 +165,80 @@ def check_authored(text: str, file, *, first_line: int = 1) -> None:
                         "oder mailto: beginnen (oder auf eine Seite des Berichts zeigen).",
                         file=file, line=no, column=m.start(1) + 1,
                     )
+    _check_parsed(text, file, first_line)
+
+
+# What pandoc's reader makes of a text, checked on its syntax tree: the line checks above cannot
+# see a link whose target stands on the next line (``[x](⏎javascript:…)``, ``[x]:⏎ javascript:…``),
+# attributes that become HTML attributes (``[Text]{onclick="…"}``, ``## T {style="…"}``), or a
+# citation ``@name`` that no bibliography resolves (Typst stops the PDF at the very end).
+_SAFE_ATTRIBUTES = frozenset({"lang", "width", "height", "fig-alt", "fig-align"})
+_ATTR_AT = {"Header": 1, "Div": 0, "Span": 0, "Link": 0, "Image": 0, "Code": 0, "CodeBlock": 0,
+            "Table": 0, "Figure": 0}
+
+
+def _line_of(text: str, needle: str, first_line: int) -> int | None:
+    needle = needle.strip().lower()
+    for i, line in enumerate(text.split("\n")):
+        if needle and needle in line.lower():
+            return first_line + i
+    return None
+
+
+def _check_parsed(text: str, file, first_line: int) -> None:
+    import json
+    from urllib.parse import unquote
+
+    from .errors import InputError
+    from .render.pandoc import READER, run_pandoc
+
+    ast = json.loads(run_pandoc(["-f", READER, "-t", "json"], text, f"Text {file}"))
+    problems: list[tuple[str, str]] = []  # (message, text to find the line by)
+
+    def visit(node) -> None:
+        if isinstance(node, list):
+            for x in node:
+                visit(x)
+            return
+        if not isinstance(node, dict):
+            return
+        t, c = node.get("t"), node.get("c")
+        if t in ("Link", "Image"):
+            target = c[2][0]
+            bare = re.sub(r"[\s\x00-\x1f]", "", unquote(target))
+            scheme = _SCHEME.match(bare)
+            if (scheme and scheme.group(1).lower() not in _SAFE_SCHEMES) or bare.startswith("//"):
+                problems.append((
+                    f"Der Link „{target[:60]}“ ist nicht erlaubt: Links müssen mit https: oder "
+                    "mailto: beginnen (oder auf eine Seite des Berichts zeigen).",
+                    scheme.group(1) + ":" if scheme else target))
+        if t in ("RawInline", "RawBlock"):
+            problems.append(("Roher HTML- oder Typst-Code ist in diesem Text nicht erlaubt; "
+                             "bitte nur Markdown schreiben.", c[1][:20]))
+        if t == "Cite":
+            for cit in c[0]:
+                cid = cit["citationId"]
+                if not cid.startswith(("fig-", "tbl-")):
+                    problems.append((
+                        f"„@{cid}“ würde als Literaturverweis gelesen, den es im Bericht nicht "
+                        "gibt (das PDF ließe sich nicht setzen). Ein @ als Text schreibt man "
+                        "„\\@“.", "@" + cid))
+        if t in _ATTR_AT and isinstance(c, list):
+            attr = c[_ATTR_AT[t]]
+            for key, _value in attr[2]:
+                if key.lower() not in _SAFE_ATTRIBUTES:
+                    problems.append((
+                        f"Das Attribut „{key}“ ist in diesem Text nicht erlaubt (es käme als "
+                        "HTML-Attribut auf die Website); erlaubt sind Klassen (.name), "
+                        "Anker (#name) und " + ", ".join(sorted(_SAFE_ATTRIBUTES)) + ".",
+                        key + "="))
+        if isinstance(c, (list, dict)):
+            visit(c)
+
+    visit(ast["blocks"])
+    if problems:
+        message, needle = problems[0]
+        raise InputError(message, file=file, line=_line_of(text, needle, first_line))
 
 
 __all__ += ["check_authored"]

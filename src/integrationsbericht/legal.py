@@ -16,14 +16,19 @@ STATUS_TEXT = {
 
 
 def _md_text(text: str) -> str:
-    """Config text as literal Markdown (no emphasis, links or HTML from the input)."""
-    out = []
-    for ch in str(text):
-        if ch in "\\`*_{}[]<>#|!$~^":
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
+    """Config text as literal Markdown: no emphasis, link, HTML or citation (``@name``) from
+    the input (the one Markdown escaping path, :func:`escaping.md`)."""
+    from .escaping import md
+
+    return md(text)
+
+
+def _md_url(url: str) -> str:
+    """A link target from the config, safe inside ``(…)``: characters that could end the
+    target or start Markdown (``()[]<>`` , blanks, backslash) are percent-encoded."""
+    from urllib.parse import quote
+
+    return quote(str(url).strip(), safe=":/?#@!$&'*+,;=%~-._")
 
 
 def meta(config, stand: str, config_file: str | None = None) -> dict[str, str]:
@@ -31,11 +36,11 @@ def meta(config, stand: str, config_file: str | None = None) -> dict[str, str]:
     c = config.contact
     ways = []
     if c.email:
-        ways.append(f"E-Mail: [{_md_text(c.email)}](mailto:{c.email})")
+        ways.append(f"E-Mail: [{_md_text(c.email)}](mailto:{_md_url(c.email)})")
     if c.phone:
         ways.append(f"Telefon: {_md_text(c.phone)}")
     if c.web:
-        ways.append(f"Internet: [{_md_text(c.web)}]({c.web})")
+        ways.append(f"Internet: [{_md_text(c.web)}]({_md_url(c.web)})")
     if not ways:
         raise ConfigError(
             "Für das Impressum und die Erklärung zur Barrierefreiheit (BITV 2.0) fehlt eine "
@@ -51,5 +56,5 @@ def meta(config, stand: str, config_file: str | None = None) -> dict[str, str]:
         "accessibility_status": STATUS_TEXT[a.status],
         "accessibility_barriers": barriers,
         "accessibility_feedback": "; ".join(ways),
-        "accessibility_enforcement": f"[{_md_text(a.enforcement_name)}]({a.enforcement_url})",
+        "accessibility_enforcement": f"[{_md_text(a.enforcement_name)}]({_md_url(a.enforcement_url)})",
     }

@@ -226,12 +226,18 @@ def read_measures(path: str | Path, schema: Schema) -> pd.DataFrame:
 
 
 def input_path(edition) -> Path | None:
-    """The measures table of the edition's data folder (CSV before XLSX), or ``None``."""
+    """The measures table of the edition's data folder (CSV or XLSX, never both), or ``None``."""
     base = Path(edition.data_dir) / INPUT_DIR
-    for name in INPUT_NAMES:
-        if (base / name).is_file():
-            return base / name
-    return None
+    found = [base / name for name in INPUT_NAMES if (base / name).is_file()]
+    if len(found) > 1:
+        # which one is current cannot be told: reading one and ignoring the other would publish
+        # a possibly outdated status without a word
+        raise InputError(
+            f"Im Ordner liegen zwei Maßnahmentabellen ({', '.join(p.name for p in found)}); es "
+            "ist nicht erkennbar, welche aktuell ist. Bitte die veraltete entfernen.",
+            file=base,
+        )
+    return found[0] if found else None
 
 
 def has_input(edition) -> bool:

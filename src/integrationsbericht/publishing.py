@@ -25,6 +25,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Callable, Iterable
@@ -75,7 +76,12 @@ def _marker_info(out: Path) -> dict | None:
     try:
         data = json.loads(text)
     except ValueError:
-        return {"render_key": text.strip()}  # marker of an earlier version: the key only
+        # marker of an earlier version: only the render key (64 hex digits), written right
+        # after the output; any other text (an empty file, a note) is no marker of this tool
+        key = text.strip()
+        if not re.fullmatch(r"[0-9a-f]{64}", key):
+            return None
+        return {"render_key": key, "geschrieben": marker.stat().st_mtime}
     if not isinstance(data, dict) or data.get("werkzeug") != TOOL:
         return None
     return data
@@ -133,16 +139,20 @@ def check_output(out: Path, *, protected: Iterable[Path] = ()) -> None:
                     file=out,
                 )
             known = info.get("dateien")
-            if known is not None:
-                foreign = sorted(set(_files_below(out)) - set(known) - {MARKER})
-                if foreign:
-                    shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
-                    raise BuildError(
-                        f"Im Ausgabeordner liegen Dateien, die nicht von integrationsbericht "
-                        f"stammen ({len(foreign)}: {shown}). Sie würden beim Veröffentlichen "
-                        "gelöscht; bitte an einen anderen Ort verschieben.",
-                        file=out,
-                    )
+            if known is None:
+                # an earlier version's marker lists no files: every file it wrote is older than
+                # the marker; a file added or changed later is the user's
+                written = info.get("geschrieben", float("-inf"))
+                known = [f for f in _files_below(out) if (out / f).lstat().st_mtime <= written]
+            foreign = sorted(set(_files_below(out)) - set(known) - {MARKER})
+            if foreign:
+                shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+                raise BuildError(
+                    f"Im Ausgabeordner liegen Dateien, die nicht von integrationsbericht "
+                    f"stammen ({len(foreign)}: {shown}). Sie würden beim Veröffentlichen "
+                    "gelöscht; bitte an einen anderen Ort verschieben.",
+                    file=out,
+                )
         if not os.access(out, os.W_OK | os.X_OK):
             raise BuildError(f"{where} ist schreibgeschützt (keine Schreibrechte).", file=out)
     parent = out.parent

@@ -376,7 +376,10 @@ def image_size(path: Path) -> tuple[float, float]:
         try:
             root = ET.parse(path).getroot()
         except ET.ParseError as err:
-            raise ConfigError(f"Die Logodatei ist kein gültiges SVG: {err}", file=path) from None
+            line, column = getattr(err, "position", (None, None))
+            raise ConfigError("Die Logodatei ist kein gültiges SVG (kein wohlgeformtes XML).",
+                              file=path, line=line, column=(column + 1) if column is not None else None,
+                              ) from None
         w, h = _svg_length(root.get("width")), _svg_length(root.get("height"))
         box = (root.get("viewBox") or "").replace(",", " ").split()
         if (not w or not h) and len(box) == 4:
@@ -393,8 +396,9 @@ def image_size(path: Path) -> tuple[float, float]:
 
     try:
         with Image.open(path) as img:
+            img.load()  # the whole image: a truncated file would break the PDF at the very end
             return float(img.width), float(img.height)
-    except OSError:
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise ConfigError("Die Logodatei ist kein lesbares PNG- oder JPEG-Bild.", file=path) from None
 
 

@@ -113,6 +113,8 @@ def prepare_stage(project: Book) -> None:
     * the website gets a German footer line (publisher, Stand, Demodaten).
     Only files in the staging folder change; the repository's ``_quarto.yml`` stays as it is.
     """
+    from ..escaping import md
+
     stage, meta = project.stage, project.meta
     (stage / EDITION_CSS).write_text(edition_css(meta), encoding="utf-8")
     config = yaml.safe_load((stage / "_quarto.yml").read_text(encoding="utf-8")) or {}
@@ -146,7 +148,7 @@ def prepare_stage(project: Book) -> None:
     sidebar.setdefault("logo-alt", f"Logo {meta['city']}")
     book["sidebar"] = sidebar
     footer = " · ".join(str(x) for x in (
-        meta.get("publisher") and f"Herausgeber: {meta['publisher']}",
+        meta.get("publisher") and f"Herausgeber: {md(meta['publisher'])}",  # Markdown in Quarto
         meta.get("stand") and f"Stand der Daten: {meta['stand']}",
         "Demodaten" if meta.get("demo") else None,
     ) if x)
