@@ -270,3 +270,25 @@ def test_a_truncated_or_malformed_logo_is_refused_before_the_build(tmp_path):
     with pytest.raises(ConfigError) as err:
         image_size(svg)
     assert err.value.line == 1 and "not well-formed" not in str(err.value)
+
+
+def test_measures_file_name_case_does_not_matter(tmp_path):
+    from integrationsbericht import measures
+
+    folder = tmp_path / "massnahmen"
+    folder.mkdir()
+    shutil.copy(RAW / "massnahmen" / "massnahmen.csv", folder / "Massnahmen.CSV")
+
+    class Ed:
+        data_dir = tmp_path
+
+    assert measures.input_path(Ed()) == folder / "Massnahmen.CSV"  # chapter silently dropped before
+
+
+def test_a_file_where_a_folder_belongs_is_named_in_german():
+    import errno
+
+    from integrationsbericht.publishing import os_error
+
+    err = os_error(NotADirectoryError(errno.ENOTDIR, "x", "data/processed/.cache"))
+    assert err is not None and "Datei, kein Ordner" in str(err) and "data/processed" in str(err)

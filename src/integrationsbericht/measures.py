@@ -228,7 +228,10 @@ def read_measures(path: str | Path, schema: Schema) -> pd.DataFrame:
 def input_path(edition) -> Path | None:
     """The measures table of the edition's data folder (CSV or XLSX, never both), or ``None``."""
     base = Path(edition.data_dir) / INPUT_DIR
-    found = [base / name for name in INPUT_NAMES if (base / name).is_file()]
+    # names compared without case, as on the city's Windows PCs ("Massnahmen.xlsx")
+    found = sorted((f for f in (base.iterdir() if base.is_dir() else ())
+                    if f.name.lower() in INPUT_NAMES and f.is_file()),
+                   key=lambda f: INPUT_NAMES.index(f.name.lower()))
     if len(found) > 1:
         # which one is current cannot be told: reading one and ignoring the other would publish
         # a possibly outdated status without a word

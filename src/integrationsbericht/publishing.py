@@ -51,6 +51,8 @@ _CAUSES = {
     errno.ENAMETOOLONG: "Der Pfad ist zu lang.",
     errno.EMFILE: "Zu viele geöffnete Dateien.",
     errno.EIO: "Ein-/Ausgabefehler des Datenträgers.",
+    errno.ENOTDIR: "Ein Teil des Pfades ist eine Datei, kein Ordner.",
+    errno.EEXIST: "An dieser Stelle liegt schon eine Datei oder ein Ordner gleichen Namens.",
 }
 
 
