@@ -243,10 +243,19 @@ def _leaders(fig):
     return out
 
 
+def _draw(fig) -> None:
+    """Draw ``fig`` unless nothing changed since its last draw (matplotlib marks every change
+    as *stale*). The layout steps below each need a drawn figure; drawing it once per change
+    instead of once per step halves the time a chapter spends on its figures."""
+    if fig.stale or getattr(fig.canvas, "_ib_size", None) != tuple(fig.get_size_inches()):
+        fig.canvas.draw()
+        fig.canvas._ib_size = tuple(fig.get_size_inches())
+
+
 def check_layout(fig) -> list[str]:
     """Problems of a drawn figure, in German: overlapping texts, legends over data, texts over
     lines, fonts below the minimum, repeated tick labels. Empty list: the figure is fine."""
-    fig.canvas.draw()
+    _draw(fig)
     renderer = fig.canvas.get_renderer()
     problems: list[str] = []
     items = _texts(fig)
@@ -326,7 +335,7 @@ TICK_GAP_PT = 4  # tick labels closer than this read as one ("100 %75 %")
 def _thin_ticks(fig) -> None:
     """Show every k-th label of an axis whose tick labels would overlap or nearly touch (the
     last one stays)."""
-    fig.canvas.draw()
+    _draw(fig)
     renderer = fig.canvas.get_renderer()
     grow = -renderer.points_to_pixels(TICK_GAP_PT) / 2
     for ax in fig.axes:
@@ -348,7 +357,7 @@ def _thin_ticks(fig) -> None:
             for k in range(2, len(locs)):
                 keep = locs[::-1][::k][::-1]
                 axis.set_major_locator(FixedLocator(keep))
-                fig.canvas.draw()
+                _draw(fig)
                 boxes = [_shrink(t.get_window_extent(renderer), pad) for t in _tick_labels(ax, which)]
                 if all(b1 is None or b2 is None or not b1.overlaps(b2) for b1, b2 in zip(boxes, boxes[1:])):
                     break
@@ -371,7 +380,7 @@ def _wrap_titles(fig) -> None:
     """Break axes titles that are wider than the figure (phone rendition) into lines."""
     import textwrap
 
-    fig.canvas.draw()
+    _draw(fig)
     renderer = fig.canvas.get_renderer()
     width = fig.bbox.width
     for ax in fig.axes:
@@ -392,7 +401,7 @@ def _wrap_category_labels(fig, share: float = 0.38) -> None:
     figure's width, so that the plot keeps its room on a narrow canvas."""
     import textwrap
 
-    fig.canvas.draw()
+    _draw(fig)
     renderer = fig.canvas.get_renderer()
     limit = fig.bbox.width * share
     for ax in fig.axes:
@@ -415,7 +424,7 @@ def _wrap_category_labels(fig, share: float = 0.38) -> None:
             ax.yaxis.set_major_locator(FixedLocator(locs))
             ax.set_yticklabels(texts)
             # taller labels need more room between the bars: grow the canvas
-            fig.canvas.draw()
+            _draw(fig)
             heights = [_text_extent(t, renderer).height for t in _tick_labels(ax, "y")]
             need = max(heights) * 1.2 * len(heights)
             have = ax.get_window_extent(renderer).height
@@ -426,7 +435,7 @@ def _wrap_category_labels(fig, share: float = 0.38) -> None:
 
 def _fit_legends(fig) -> None:
     """Fewer legend columns while a legend is wider than the figure (phone rendition)."""
-    fig.canvas.draw()
+    _draw(fig)
     renderer = fig.canvas.get_renderer()
     width = fig.bbox.width
     for lg in list(fig.legends):
@@ -440,7 +449,7 @@ def _fit_legends(fig) -> None:
             lg = fig.legend(handles, labels, loc="outside lower center",
                             ncol=ncol, frameon=False, fontsize=size, title=title or None,
                             title_fontsize=size, alignment="left")
-            fig.canvas.draw()
+            _draw(fig)
 
 
 def _hide_crowded_optional(fig) -> None:
@@ -449,7 +458,7 @@ def _hide_crowded_optional(fig) -> None:
         for t in ax.texts:
             if t.get_gid() == OPTIONAL:
                 t.set_visible(True)  # another rendition may have room again
-    fig.canvas.draw()
+    _draw(fig)
     renderer = fig.canvas.get_renderer()
     items = [(a, k) for a, k, _ in _texts(fig)]
     boxes = [_shrink(_text_extent(a, renderer)) for a, _ in items]
@@ -487,6 +496,21 @@ def _report(problems: list[str], what: str) -> None:
     warnings.warn(msg, stacklevel=3)
 
 
+def _savefig(fig, path: Path, **kw) -> None:
+    """``fig.savefig`` with the layout of the last check frozen: the tight box is taken from
+    that drawn figure and the layout engine is paused, so saving draws the figure once instead
+    of twice (the layout is the one that :func:`check_layout` approved)."""
+    _draw(fig)
+    bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
+    engine = fig.get_layout_engine()
+    fig.set_layout_engine("none")
+    try:
+        fig.savefig(path, bbox_inches=bbox, **kw)
+    finally:
+        fig.set_layout_engine(engine)
+        fig.canvas._ib_size = tuple(fig.get_size_inches())
+
+
 def save(fig, base: Path, what: str | None = None) -> dict[str, Path]:
     """Save ``fig`` as ``base.svg``, ``base.png`` and ``base-mobil.png`` (no timestamps) after
     checking the layout of both renditions; close it."""
@@ -498,8 +522,8 @@ def save(fig, base: Path, what: str | None = None) -> dict[str, Path]:
     try:
         prepare(fig)
         _report(check_layout(fig), what)
-        fig.savefig(png, format="png", metadata={"Software": None})
-        fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+        _savefig(fig, png, format="png", metadata={"Software": None})
+        _savefig(fig, svg, format="svg", metadata={"Date": None, "Creator": None})
         width, height = fig.get_size_inches()
         if width > MOBILE_WIDTH:
             fig.set_size_inches(MOBILE_WIDTH, height)
@@ -509,7 +533,7 @@ def save(fig, base: Path, what: str | None = None) -> dict[str, Path]:
             _thin_ticks(fig)
             _hide_crowded_optional(fig)
             _report(check_layout(fig), f"{what} (Handy-Fassung)")
-        fig.savefig(mobile, format="png", metadata={"Software": None})
+        _savefig(fig, mobile, format="png", metadata={"Software": None})
     finally:
         plt.close(fig)
     return {"png": png, "svg": svg, "mobile": mobile}
