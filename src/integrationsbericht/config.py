@@ -6,6 +6,8 @@ The YAML keys are English; every message a user sees is German.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from pathlib import Path
 from typing import Literal
@@ -249,7 +251,7 @@ class _DuplicateKey(yaml.YAMLError):
         self.key, self.line = key, line
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """``yaml.safe_load`` that refuses a key given twice in one mapping (PyYAML would silently
     keep the last value: ``year: 2025`` … ``year: 2024`` became the 2024 edition)."""
 
@@ -267,6 +269,12 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+@functools.lru_cache(maxsize=64)
+def _parse_yaml(text: str):
+    """Parsed YAML of a text (a batch reads the same catalogues for every region)."""
+    return yaml.load(text, Loader=_UniqueKeyLoader)
+
+
 def load_yaml(path: str | Path, what: str = "Die Datei") -> dict:
     """Read a YAML mapping (config or catalogue); :class:`ConfigError` naming file and line.
 
@@ -282,7 +290,7 @@ def load_yaml(path: str | Path, what: str = "Die Datei") -> dict:
     # UTF-8 only (a byte-order mark from Notepad is fine); otherwise file, line and column
     text, _enc = decode_text(path.read_bytes(), path, fallback=None, what=what)
     try:
-        raw = yaml.load(text, Loader=_UniqueKeyLoader) or {}
+        raw = copy.deepcopy(_parse_yaml(text)) or {}
     except _DuplicateKey as exc:
         raise ConfigError(
             f"{what}: Der Schlüssel „{exc.key}“ steht zweimal in derselben Ebene; es gälte still "

@@ -74,6 +74,37 @@ def genesis_files(data_dir: str | Path) -> list[Path]:
     )
 
 
+# Parsed and merged tables of the data folders this process has read, keyed on every file's
+# name and content hash (and the mapping): resolving an edition, preparing its
+# inputs and a batch worker's next region all read the same folder. A changed, added or
+# removed file changes the key; entries are handed out as copies (pandas copy-on-write).
+_MEMO: dict[tuple, tuple[dict, list[str]]] = {}
+_MEMO_SIZE = 4
+
+
+def _memo_key(data_dir: Path, files: list[Path], mapping: Path | None) -> tuple:
+    gdir = data_dir / "genesis"
+    stats = []
+    for f in sorted(set(files) | {p for p in gdir.iterdir() if p.name.lower().endswith(".csv")}):
+        stats.append((f.name, sha256_file(f)))
+    own = ()
+    if mapping is not None and Path(mapping).is_file():
+        own = (str(Path(mapping).resolve()), sha256_file(Path(mapping)))
+    return (str(data_dir.resolve()), READER_FINGERPRINT, tuple(stats), own)
+
+
+def _copy_tables(tables: dict[str, dict]) -> dict[str, dict]:
+    import copy
+
+    out = {}
+    for code, t in tables.items():
+        frame = t["frame"].copy(deep=False)
+        frame.attrs = copy.deepcopy(t["frame"].attrs)
+        out[code] = {**t, "frame": frame, "files": list(t["files"]), "changes": list(t["changes"]),
+                     "dropped": list(t["dropped"]), "meta": copy.deepcopy(t["meta"])}
+    return out
+
+
 def read_tables(
     data_dir: str | Path, cache_dir: Path | None = None, log=None, mapping: Path | None = None
 ) -> dict[str, dict]:
@@ -81,13 +112,31 @@ def read_tables(
 
     Returns ``{code: {"frame", "files", "changes", "dropped", "meta"}}``: the exports of one
     table (any layout, any vintage) merged by :func:`~.sources.vintages.merge_exports`, periods
-    not yet published dropped (:func:`~.sources.vintages.drop_unpublished`).
+    not yet published dropped (:func:`~.sources.vintages.drop_unpublished`). Within one process
+    a folder whose files are unchanged is read once (see ``_MEMO``); the messages of that read
+    are given to ``log`` again.
     """
+    data_dir = Path(data_dir)
+    files = genesis_files(data_dir)
+    key = _memo_key(data_dir, files, mapping)
+    hit = _MEMO.get(key)
+    if hit is None:
+        messages: list[str] = []
+        tables = _read_tables(data_dir, files, cache_dir, messages.append, mapping)
+        while len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = hit = (tables, messages)
+    tables, messages = hit
+    if log:
+        for m in messages:
+            log(m)
+    return _copy_tables(tables)
+
+
+def _read_tables(data_dir: Path, files: list[Path], cache_dir: Path | None, log, mapping: Path | None) -> dict[str, dict]:
     from .cache import read_genesis_cached
     from .sources.vintages import drop_unpublished, evidence, merge_exports, read_manifest
 
-    data_dir = Path(data_dir)
-    files = genesis_files(data_dir)
     manifest = read_manifest(data_dir / "genesis")
     by_code: dict[str, list] = {}
     dropped_all: dict[str, list] = {}
@@ -131,6 +180,7 @@ def read_tables(
             for it in items
         ]
         merged.attrs["meta"] = meta
+        validate_genesis(merged, items[-1][0])
         if log:
             if changes:
                 log(f"Tabelle {code}: {len(changes)} Werte durch einen neueren Export geändert, z. B.:")
@@ -263,8 +313,9 @@ def ingest_genesis(
 
         df = info["frame"]
         meta = dict(df.attrs["meta"])
+        # the merged table was validated when it was read (read_tables); a subset of its
+        # rows stays valid
         sub = df[df["ags"].isin(wanted)].reset_index(drop=True)
-        validate_genesis(sub, info["files"][-1])
         found = sorted(set(sub["ags"]))
         _write_parquet(sub, pq_path)
         meta.update(
