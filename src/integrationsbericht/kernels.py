@@ -76,10 +76,15 @@ def start_warm_kernel(attempts: int = 2) -> KernelManager:
 
 
 class KernelPool:
-    """``size`` warm kernels kept ready; ``take()`` hands one out and starts a replacement."""
+    """``size`` warm kernels kept ready; ``take()`` hands one out and starts a replacement.
 
-    def __init__(self, size: int):
+    ``persistent=True``: the pool serves many builds (a batch worker, one region after the
+    other); it ignores :meth:`set_total` and stays full until :meth:`close`. A kernel is still
+    handed out once and shut down after its notebook: never reused."""
+
+    def __init__(self, size: int, persistent: bool = False):
         self.size = max(1, size)
+        self.persistent = persistent
         self._ready: queue.Queue = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._closed = False
@@ -93,6 +98,8 @@ class KernelPool:
 
     def set_total(self, n: int) -> None:
         """The number of notebooks this build will run: no kernel is started beyond it."""
+        if self.persistent:
+            return
         with self._lock:
             self._budget = n
 

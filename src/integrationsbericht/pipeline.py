@@ -610,6 +610,8 @@ class BuildResult:
     executed: list[str]
     rendered: bool
     seconds: float
+    # wall-clock seconds per stage: "daten" (resolve, read, prepare), "kapitel", "rendern"
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def build(
@@ -628,7 +630,12 @@ def build(
     log: Log | None = None,
     progress=None,
     project: str | Path | None = None,
+    kernel_pool=None,
 ) -> BuildResult:
+    """Build one edition into ``out``.
+
+    ``kernel_pool``: a :class:`~.kernels.KernelPool` that outlives this build (a batch worker
+    keeps one warm across regions); by default the build starts and closes its own."""
     from .render import which_renderer
 
     t0 = time.monotonic()
@@ -650,6 +657,7 @@ def build(
             proj, config_path, out, protected, data_dir=data_dir, ags=ags, year=year,
             renderer_name=renderer_name, formats=formats, jobs=jobs, force=force,
             build_root=build_root, processed_root=processed_root, log=log, progress=progress, t0=t0,
+            kernel_pool=kernel_pool,
         )
     except OSError as exc:
         err = os_error(exc)
@@ -660,10 +668,11 @@ def build(
 
 def _build(
     proj, config_path, out, protected, *, data_dir, ags, year, renderer_name, formats, jobs, force,
-    build_root, processed_root, log, progress, t0,
+    build_root, processed_root, log, progress, t0, kernel_pool=None,
 ) -> BuildResult:
     from .render import render
 
+    timings: dict[str, float] = {}
     with OutputFolder(out, protected=protected, log=log) as output, contextlib.ExitStack() as stack:
         state_file = output.state_file
         input_key = _input_key(
@@ -694,11 +703,15 @@ def _build(
         log("Ausgabe: " + describe(ed))
         output.lock_edition(ed.processed_dir)
         preflight(ed, proj, log)  # colours, logo, texts: before any expensive work
-        from .kernels import KernelPool
+        if kernel_pool is None:
+            from .kernels import KernelPool
 
-        # Kernels warm up (start, import pandas/matplotlib) while the data are prepared.
-        kernel_pool = KernelPool(jobs)
-        stack.callback(kernel_pool.close)
+            # Kernels warm up (start, import pandas/matplotlib) while the data are prepared.
+            kernel_pool = KernelPool(jobs)
+            stack.callback(kernel_pool.close)
+            own_pool = True
+        else:
+            own_pool = False
         stage = (build_root or proj.root / "build") / output.stage_name(f"{ed.ags}-{ed.year}")
         stage.mkdir(parents=True, exist_ok=True)
         inputs = prepare_inputs(ed, stage, log)
@@ -706,11 +719,14 @@ def _build(
             log(note)
         chapters = select_chapters(read_toc(proj), inputs, log, proj)
         stage_project(ed, stage, chapters, inputs, proj)
+        timings["daten"] = time.monotonic() - t0
         executed = execute_chapters(
             chapters, stage, inputs, jobs=jobs, force=force, progress=progress, log=log,
             project=proj, pool=kernel_pool,
         )
-        kernel_pool.close()
+        if own_pool:
+            kernel_pool.close()
+        timings["kapitel"] = time.monotonic() - t0 - timings["daten"]
 
         render_key = hashlib.sha256(
             (
@@ -736,7 +752,9 @@ def _build(
                 log(f"Rendern mit {renderer_name} …")
                 render(stage, tmp, renderer=renderer_name, formats=formats, log=log)
 
+            t_render = time.monotonic()
             output.publish(render_into, render_key)
+            timings["rendern"] = time.monotonic() - t_render
             key_file.write_text(render_key)
             rendered = True
         state_file.write_text(
@@ -759,6 +777,7 @@ def _build(
         executed=executed,
         rendered=rendered,
         seconds=time.monotonic() - t0,
+        timings=timings,
     )
 
 
@@ -799,6 +818,30 @@ def _unchanged(state_file: Path, input_key: str, output: OutputFolder):
         return load_edition(state["edition_config"]), list(state["chapters"])
     except (ReportError, OSError, KeyError):
         return None
+
+
+def is_current(
+    config_path: str | Path | None = None,
+    *,
+    data_dir: str | Path | None = None,
+    ags: str | None = None,
+    year: int | None = None,
+    renderer: str = "auto",
+    formats: Iterable[str] = ("html", "pdf"),
+    out: str | Path,
+    project: str | Path | None = None,
+) -> Edition | None:
+    """The published edition in ``out`` if a build with these arguments would change nothing
+    (the same test :func:`build` makes first), else ``None``. Takes no lock, writes nothing."""
+    from .render import which_renderer
+
+    proj = Project.locate(project, config_path)
+    if config_path is None:
+        config_path = proj.config_file
+    output = OutputFolder(Path(out).resolve())
+    key = _input_key(proj, config_path, data_dir, ags, year, which_renderer(renderer), set(formats), None, None)
+    cached = _unchanged(output.state_file, key, output)
+    return None if cached is None else cached[0]
 
 
 def check(
@@ -880,4 +923,4 @@ def check(
     return ed
 
 
-__all__ = ["build", "check", "BuildResult", "read_toc", "ReportError"]
+__all__ = ["build", "check", "is_current", "BuildResult", "read_toc", "ReportError"]
