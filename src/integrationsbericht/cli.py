@@ -13,7 +13,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from .errors import ReportError
+from .errors import ConfigError, ReportError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 PROJECT_HELP = ("Berichtsprojekt (Ordner mit config/edition.yml; Standard: dieser Ordner oder "
@@ -78,6 +78,14 @@ def _parser() -> argparse.ArgumentParser:
 
     b.add_argument("--ags-file", type=Path, default=None,
                    help="Datei mit einem Regionalschlüssel je Zeile: ein Bericht je Region")
+    b.add_argument("--land", default=None, metavar="LL",
+                   help="alle Kreise und kreisfreien Städte eines Landes aus den Daten, z. B. 05")
+    b.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="mehrere Regionen: Zahl der Arbeitsprozesse des lokalen Dask-Clusters "
+                        "(Standard: Anzahl Kerne)")
+    b.add_argument("--scheduler", default=None, metavar="ADRESSE",
+                   help="mehrere Regionen: vorhandener Dask-Cluster, z. B. tcp://rechner:8786 "
+                        "(auch über INTEGRATIONSBERICHT_SCHEDULER)")
 
     n = sub.add_parser("new-edition", help="nächste Ausgabe aus der aktuellen anlegen")
     n.add_argument("year", type=int, help="Berichtsjahr der neuen Ausgabe, z. B. 2026")
@@ -160,40 +168,72 @@ def _log_file(out: Path | None, project: Path) -> Path:
     return out.parent / f"{out.name}.log"
 
 
-def _region_list(args) -> list[str | None]:
-    """``--ags 05711,05315`` and/or ``--ags-file``: the regions to build (``[None]``: config)."""
-    codes: list[str] = []
-    if args.ags:
-        codes += [c.strip() for c in args.ags.split(",") if c.strip()]
+def _regions(args, console):
+    """The regions of a multi-region build, or ``None`` for a single build."""
+    from .batch.regions import describe_regions, land_regions, read_ags_file, split_codes
+
+    if args.ags is not None and not args.ags.strip():
+        raise ConfigError("--ags ist leer angegeben (etwa eine leere Variable). Bitte einen "
+                          "Regionalschlüssel angeben oder --ags weglassen.")
+    codes: list[str] = split_codes(args.ags) if args.ags else []
     if args.ags_file:
-        try:
-            lines = args.ags_file.read_text(encoding="utf-8").splitlines()
-        except OSError:
-            raise ReportError("Die Liste der Regionalschlüssel kann nicht gelesen werden.", file=args.ags_file) from None
-        for line in lines:
-            code = line.split("#", 1)[0].strip()
-            if code:
-                codes.append(code)
-    return list(dict.fromkeys(codes)) or [None]
+        codes += read_ags_file(args.ags_file)
+    config = args.config or _project(args).config_file
+    if args.land:
+        found = land_regions(args.land, config_path=config, data_dir=args.data, year=args.year,
+                             project_root=args.project, log=console.print)
+        return list({r.ags: r for r in found + describe_regions(
+            [c for c in codes if c not in {r.ags for r in found}], config_path=config,
+            data_dir=args.data, project_root=args.project)}.values())
+    codes = list(dict.fromkeys(codes))
+    if len(codes) <= 1 and not args.ags_file:
+        args.ags = codes[0] if codes else None
+        return None
+    return describe_regions(codes, config_path=config, data_dir=args.data, project_root=args.project)
 
 
 def cmd_build(args, console) -> int:
-    regions = _region_list(args)
     args.project = _project(args).root
-    if len(regions) == 1:
-        return _build_one(args, regions[0], args.out, console)
+    regions = _regions(args, console)
+    if regions is None:
+        return _build_one(args, args.ags, args.out, console)
+    return _build_many(args, regions, console)
+
+
+def _build_many(args, regions, console) -> int:
+    from .batch import run_batch
+
     base = (args.out or args.project / "_book").resolve()
     console.print(f"{len(regions)} Berichte, je Region ein Ordner unter {base}")
-    failed = []
-    for code in regions:
-        console.rule(f"Region {code}")
-        if _build_one(args, code, base / code, console) != EXIT_OK:
-            failed.append(code)
-    if failed:
-        console.print(f"Fehlgeschlagen: {', '.join(failed)} (Details oben und in den Protokollen).")
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    options = {"config": str(args.config) if args.config else None,
+               "data": str(Path(args.data).resolve()) if args.data else None,
+               "year": args.year, "renderer": args.renderer, "formats": formats,
+               "force": args.force, "project": str(args.project)}
+    protected = [args.project] + ([Path(args.config)] if args.config else []) + ([Path(args.data)] if args.data else [])
+    try:
+        result = run_batch(regions, out=base, options=options, protected=protected, workers=args.workers,
+                           scheduler=args.scheduler, land=args.land, log=console.print)
+    except KeyboardInterrupt:
+        console.print("Abgebrochen. Fertige Regionen sind veröffentlicht, alle anderen unverändert; "
+                      f"Stand in {base / 'batch.json'}.")
+        return EXIT_INTERRUPTED
+    ok = len(result.rows) - len(result.failed)
+    console.print(f"{ok} von {len(result.rows)} Berichten liegen vor ({fmt_seconds(result.seconds)}).")
+    console.print(f"Übersicht: {result.overview}")
+    console.print(f"Zusammenfassung: {result.out / 'batch.json'}, {result.out / 'batch.csv'}")
+    if result.failed:
+        console.print(f"Fehlgeschlagen: {', '.join(result.failed)} (Fehler in batch.csv und in den Protokollen <AGS>.log).")
         return EXIT_ERROR
-    console.print(f"Alle {len(regions)} Berichte erzeugt.")
     return EXIT_OK
+
+
+def fmt_seconds(seconds: float) -> str:
+    from .fmt import number
+
+    if seconds < 120:
+        return f"{number(seconds, 1)} s"
+    return f"{number(seconds / 60, 1)} min"
 
 
 def _build_one(args, ags: str | None, out: Path | None, console) -> int:

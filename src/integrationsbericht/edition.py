@@ -243,7 +243,8 @@ def resolve(
     from .sources.genesis import MAPPING_REL
 
     pop = _population(files, cfg, cache_dir, resolve_path(MAPPING_REL, project_root))
-    own = pop[pop["ags"] == cfg.ags]
+    # "-" (0) since a Kreis was dissolved: no population, as for a year without data
+    own = pop[(pop["ags"] == cfg.ags) & (pop["value"] > 0)]
     years = sorted(own["year"].dropna().astype(int).unique())
     # The report year need not be in the data: every indicator shows its latest period up to
     # that year. Refused are a year before all population data and a year for which even the
@@ -291,6 +292,33 @@ def resolve(
         regions=pd.DataFrame(rows),
         project_root=project_root,
     )
+
+
+def current_kreise(config_path: Path, data_dir: Path, year: int, project_root: Path, *, prefix: str = ""):
+    """(current, stale): the Kreise and kreisfreie Städte in the data whose code starts with
+    ``prefix``, split by whether their population is current for ``year`` (the same rule as
+    :func:`resolve`: a value no older than the catalogue's ``max_age``). Columns ``ags, name,
+    kind``."""
+    from .indicators import load_catalogue
+    from .sources.genesis import MAPPING_REL, scan_regions
+
+    cfg = load_config(config_path)
+    files = _genesis_files(Path(data_dir))
+    regions_all = scan_regions(files)
+    kreise = regions_all[(regions_all["level"] == "kreis") & regions_all["ags"].str.startswith(prefix)]
+    cache_dir = project_root / "data" / "processed" / ".cache" / "genesis"
+    pop = _population(files, cfg, cache_dir, resolve_path(MAPPING_REL, project_root))
+    try:
+        max_age = load_catalogue(resolve_path(cfg.indicators, project_root)).max_age
+    except Exception:  # a broken catalogue is reported by its own check
+        max_age = 2
+    # a dissolved Kreis keeps its code in long series, with "-" (0) since its dissolution
+    latest = pop[(pop["year"] <= year) & (pop["value"] > 0)].groupby("ags")["year"].max()
+    ok = kreise["ags"].map(latest).fillna(0) >= year - max_age
+    cols = ["ags", "name", "kind"]
+    current = kreise[ok][cols].reset_index(drop=True)
+    current["kind"] = current["kind"].where(current["kind"] != "nan", "")
+    return current, kreise[~ok][cols].reset_index(drop=True)
 
 
 def _comparison_cities(cfg: EditionConfig, regions_all: pd.DataFrame, pop: pd.DataFrame) -> list[str]:

@@ -97,6 +97,19 @@ def _files_below(folder: Path) -> list[str]:
     )
 
 
+def _check_protected(out: Path, protected: Iterable[Path]) -> None:
+    for p in protected:
+        p = Path(p).resolve()
+        if p == out or p.is_relative_to(out):
+            what = "ist selbst" if p == out else "enthält"
+            raise BuildError(
+                f"Der Ausgabeordner {out} {what} {p} (Berichtsprojekt, Daten oder Konfiguration). "
+                "Er würde beim Veröffentlichen ersetzt; bitte einen eigenen Ordner für die "
+                "Ausgabe angeben, z. B. _book/ im Projekt.",
+                file=out,
+            )
+
+
 def check_output(out: Path, *, protected: Iterable[Path] = ()) -> None:
     """Refuse, before any work, an output folder the build must not replace.
 
@@ -105,16 +118,7 @@ def check_output(out: Path, *, protected: Iterable[Path] = ()) -> None:
     """
     out = Path(out)
     where = f"Der Ausgabeordner {out}"
-    for p in protected:
-        p = Path(p).resolve()
-        if p == out or p.is_relative_to(out):
-            what = "ist selbst" if p == out else "enthält"
-            raise BuildError(
-                f"{where} {what} {p} (Berichtsprojekt, Daten oder Konfiguration). "
-                "Er würde beim Veröffentlichen ersetzt; bitte einen eigenen Ordner für die "
-                "Ausgabe angeben, z. B. _book/ im Projekt.",
-                file=out,
-            )
+    _check_protected(out, protected)
     if out.parent == out:
         raise BuildError(f"{where} ist das Wurzelverzeichnis; bitte einen Unterordner angeben.", file=out)
     if out.exists() or out.is_symlink():
@@ -321,4 +325,117 @@ class OutputFolder:
             _remove_ours(old)
 
 
-__all__ = ["OutputFolder", "check_output", "os_error", "MARKER"]
+# -- the folder of a multi-region build ---------------------------------------------------------
+BATCH_MARKER = ".integrationsbericht-stapel"
+_REGION_ENTRY = re.compile(r"^\.?(\d{5})(?:$|\.)")
+_OUR_TMP = re.compile(r"^\..+\.tmp-\d+$")  # a write of BatchFolder.write interrupted
+
+
+class BatchFolder:
+    """The output folder of a multi-region build: ``<out>/<AGS>/`` per region (each an
+    :class:`OutputFolder`), plus the overview files this class writes.
+
+    Accepted are an empty or new folder, or one made by a batch (marker file
+    :data:`BATCH_MARKER` listing the overview files). Besides those, only region folders,
+    their logs and their hidden work files may be in it; anything else is refused before any
+    work, so no file of the user's is ever replaced. The batch holds a lock on the folder."""
+
+    def __init__(self, out: str | Path, *, protected: Iterable[Path] = ()):
+        self.out = Path(out).resolve()
+        self.protected = [Path(p) for p in protected]
+        self._stack = contextlib.ExitStack()
+
+    def _known(self) -> set[str]:
+        marker = self.out / BATCH_MARKER
+        if not marker.is_file():
+            return set()
+        try:
+            data = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            raise BuildError(f"Die Kennzeichnungsdatei {BATCH_MARKER} ist beschädigt; der Ordner "
+                             "wird nicht verwendet.", file=marker) from None
+        if not isinstance(data, dict) or data.get("werkzeug") != TOOL:
+            raise BuildError(f"Die Kennzeichnungsdatei {BATCH_MARKER} stammt nicht von "
+                             "integrationsbericht.", file=marker)
+        return set(data.get("dateien") or [])
+
+    def check(self) -> None:
+        out = self.out
+        _check_protected(out, self.protected)
+        if not out.exists():
+            check_output(out, protected=self.protected)  # parent writable, disk not full
+            return
+        if not out.is_dir():
+            raise BuildError(f"Der Ausgabeordner {out} ist eine Datei, kein Ordner.", file=out)
+        known = self._known()
+        if not known and _marker_info(out) is not None:
+            raise BuildError(
+                f"Der Ausgabeordner {out} enthält den Bericht einer einzelnen Region. Für mehrere "
+                "Regionen bitte einen eigenen Ordner angeben (--out), z. B. _berichte/.",
+                file=out,
+            )
+        foreign = []
+        for entry in sorted(out.iterdir()):
+            rel = entry.name
+            if rel == BATCH_MARKER or rel in known or any(k.startswith(rel + "/") for k in known):
+                if rel in ("downloads", "_assets"):
+                    foreign += [f"{rel}/{f}" for f in _files_below(entry)
+                                if f"{rel}/{f}" not in known and not _OUR_TMP.match(Path(f).name)]
+                continue
+            if _OUR_TMP.match(rel):
+                continue
+            m = _REGION_ENTRY.match(rel)
+            if m and (rel.startswith(".") or rel.endswith(".log") or (entry.is_dir() and (
+                    not any(entry.iterdir()) or _marker_info(entry) is not None))):
+                continue
+            foreign.append(rel)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+            raise BuildError(
+                f"Der Ausgabeordner {out} enthält Dateien, die nicht von integrationsbericht "
+                f"stammen ({len(foreign)}: {shown}). Damit nichts Eigenes verloren geht, wird er "
+                "nicht verwendet; bitte einen leeren oder neuen Ordner angeben.",
+                file=out,
+            )
+
+    def __enter__(self) -> "BatchFolder":
+        from filelock import Timeout
+
+        self.check()
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        lock = _lock(self.out.parent / f".{self.out.name}.lock")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise BuildError("In diesen Ausgabeordner schreibt bereits ein anderer Lauf für mehrere "
+                             "Regionen. Bitte warten, bis er fertig ist.", file=self.out) from None
+        self._stack.callback(lock.release)
+        self.out.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stack.close()
+
+    def write(self, rel: str, data: bytes) -> Path:
+        """Write ``<out>/<rel>`` atomically (unchanged bytes are not rewritten) and record it."""
+        target = self.out / rel
+        self._record(rel)
+        if target.is_file() and target.read_bytes() == data:
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        return target
+
+    def _record(self, rel: str) -> None:
+        known = self._known()
+        if rel in known:
+            return
+        marker = {"werkzeug": TOOL, "dateien": sorted(known | {rel})}
+        tmp = self.out / f"{BATCH_MARKER}.tmp-{os.getpid()}"
+        tmp.write_text(json.dumps(marker, ensure_ascii=False, indent=0), encoding="utf-8")
+        os.replace(tmp, self.out / BATCH_MARKER)
+
+
+__all__ = ["OutputFolder", "BatchFolder", "check_output", "os_error", "MARKER", "BATCH_MARKER"]

@@ -109,3 +109,45 @@
     if (ev.key === "Escape" && !list.hidden) { list.hidden = true; input.focus(); }
   });
 })();
+(function () {
+  "use strict";
+  // Sortable tables (class ib-sortable): a button in every column head sorts the rows,
+  // aria-sort tells screen readers the order. Without JavaScript the table reads as it is.
+  var tables = document.querySelectorAll("table.ib-sortable");
+  if (!tables.length) { return; }
+  var hints = document.querySelectorAll(".ib-sort-hint");
+  for (var h = 0; h < hints.length; h++) { hints[h].hidden = false; }
+  function key(cell, numeric) {
+    if (!cell) { return numeric ? null : ""; }
+    if (numeric) {
+      var v = cell.getAttribute("data-sort");
+      return v === null || v === "" ? null : parseFloat(v);
+    }
+    return cell.textContent.trim();
+  }
+  Array.prototype.forEach.call(tables, function (table) {
+    var heads = table.querySelectorAll("thead th");
+    var body = table.tBodies[0];
+    Array.prototype.forEach.call(heads, function (th, col) {
+      var numeric = th.getAttribute("data-sort-type") === "number";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "ib-sort";
+      while (th.firstChild) { button.appendChild(th.firstChild); }
+      th.appendChild(button);
+      button.addEventListener("click", function () {
+        var asc = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(heads, function (other) { other.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = key(a.cells[col], numeric), y = key(b.cells[col], numeric);
+          if (x === null || y === null) { return x === y ? 0 : (x === null ? 1 : -1); }  // empty last
+          var d = numeric ? x - y : x.localeCompare(y, "de");
+          return asc ? d : -d;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  });
+})();
