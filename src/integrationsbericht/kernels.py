@@ -1,6 +1,6 @@
 """A small pool of pre-started Jupyter kernels for the chapter notebooks.
 
-Starting a kernel and importing pandas, matplotlib and seaborn takes several seconds per
+Starting a kernel and importing pandas and matplotlib takes a few seconds per
 notebook. The pool starts kernels in the background while the data are being prepared and
 while other chapters run, and imports those libraries into ``sys.modules`` only: no name is
 bound in the notebook's namespace, so a notebook that forgets an import still fails as it
@@ -25,7 +25,6 @@ PRELOAD = (
     "pyarrow.parquet",
     "matplotlib",
     "matplotlib.pyplot",
-    "seaborn",
     "IPython.display",
     "integrationsbericht.report",
     "integrationsbericht.indicators",

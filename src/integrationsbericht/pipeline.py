@@ -830,6 +830,8 @@ def is_current(
     formats: Iterable[str] = ("html", "pdf"),
     out: str | Path,
     project: str | Path | None = None,
+    build_root: Path | None = None,
+    processed_root: Path | None = None,
 ) -> Edition | None:
     """The published edition in ``out`` if a build with these arguments would change nothing
     (the same test :func:`build` makes first), else ``None``. Takes no lock, writes nothing."""
@@ -839,7 +841,8 @@ def is_current(
     if config_path is None:
         config_path = proj.config_file
     output = OutputFolder(Path(out).resolve())
-    key = _input_key(proj, config_path, data_dir, ags, year, which_renderer(renderer), set(formats), None, None)
+    key = _input_key(proj, config_path, data_dir, ags, year, which_renderer(renderer), set(formats),
+                     build_root, processed_root)
     cached = _unchanged(output.state_file, key, output)
     return None if cached is None else cached[0]
 

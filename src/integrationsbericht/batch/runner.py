@@ -42,6 +42,7 @@ class BatchResult:
     scheduler: str
     overview: Path | None = None
     failed: list[str] = field(default_factory=list)
+    setup_seconds: float = 0.0  # starting the cluster and warming its workers
 
 
 def _spec(region: Region, base: Path, options: dict, attempt: int = 1) -> dict:
@@ -56,7 +57,8 @@ def _current_row(region: Region, base: Path, options: dict) -> dict | None:
         ed = is_current(
             options["config"], data_dir=options["data"], ags=region.ags, year=options["year"],
             renderer=options["renderer"], formats=options["formats"], out=base / region.ags,
-            project=options["project"],
+            project=options["project"], build_root=_opt_path(options.get("build_root")),
+            processed_root=_opt_path(options.get("processed_root")),
         )
     except Exception:  # anything unusual: the build itself decides and reports
         return None
@@ -66,6 +68,10 @@ def _current_row(region: Region, base: Path, options: dict) -> dict | None:
     return {"ags": region.ags, "out": str(out), "log": str(base / f"{region.ags}.log"), "attempt": 0,
             "status": "unverändert", "region": ed.city, "year": ed.year,
             "pdf": ed.pdf_name if (out / ed.pdf_name).exists() else None, "seconds": 0.0}
+
+
+def _opt_path(value) -> Path | None:
+    return Path(value) if value else None
 
 
 def _client(scheduler: str | None, workers: int):
@@ -118,6 +124,7 @@ def run_batch(
         if rows:
             log(f"{len(rows)} von {len(regions)} Regionen sind aktuell (keine Änderung an den Eingaben).")
         n_workers = 0
+        setup = 0.0
         where = "keiner (nichts zu tun)"
 
         def summary() -> None:
@@ -129,12 +136,16 @@ def run_batch(
             n_workers = max(1, min(workers or cpus, len(todo)))
             # chapters of one region in parallel only where cores are left over
             options = {**options, "jobs": max(1, cpus // n_workers) if not scheduler else 1}
+            from .worker import warm_up
+
             client, cluster = _client(scheduler, n_workers)
             where = scheduler or f"lokal ({n_workers} Prozesse)"
             if scheduler:
                 n_workers = len(client.scheduler_info().get("workers", {})) or n_workers
             log(f"{len(todo)} Regionen werden erzeugt; Dask: {where}.")
             try:
+                client.run(warm_up, options["jobs"])  # every worker starts its kernels now
+                setup = time.monotonic() - t0
                 _run(client, todo, folder.out, options, rows, summary, log)
             finally:
                 client.close()
@@ -142,7 +153,8 @@ def run_batch(
                     cluster.close()
         summary()
         result = BatchResult(out=folder.out, rows=[rows[r.ags] for r in regions],
-                             seconds=time.monotonic() - t0, workers=n_workers, scheduler=where)
+                             seconds=time.monotonic() - t0, workers=n_workers, scheduler=where,
+                             setup_seconds=setup)
         result.failed = [r["ags"] for r in result.rows if r["status"] not in STATUS_OK]
         result.overview = overview.write(folder, regions, result.rows, options=options, land=land)
     return result
@@ -151,9 +163,8 @@ def run_batch(
 def _run(client, todo: list[Region], base: Path, options: dict, rows: dict, summary, log: Log) -> None:
     from dask.distributed import as_completed
 
-    from .worker import build_region, warm_up
+    from .worker import build_region
 
-    client.run(warm_up, options["jobs"])  # every worker starts its kernels now
     by_key = {}
     futures = []
     for region in todo:

@@ -59,11 +59,17 @@ def warm_up(size: int) -> bool:
     return True
 
 
+def _path(value) -> Path | None:
+    return Path(value) if value else None
+
+
 def build_region(spec: dict) -> dict:
     """Build one region; never raises. Returns the region's line of the batch summary.
 
     ``spec``: ``ags``, ``out`` (the region's output folder), ``config``, ``data``, ``year``,
-    ``renderer``, ``formats``, ``jobs``, ``force``, ``project``, ``attempt``."""
+    ``renderer``, ``formats``, ``jobs``, ``force``, ``project``, ``attempt``; optionally
+    ``build_root`` and ``processed_root`` (staging and processed data elsewhere than in the
+    project)."""
     from ..errors import ReportError
     from ..escaping import terminal
     from ..pipeline import build
@@ -105,6 +111,8 @@ def build_region(spec: dict) -> dict:
             out=out,
             log=log,
             project=spec.get("project"),
+            build_root=_path(spec.get("build_root")),
+            processed_root=_path(spec.get("processed_root")),
             kernel_pool=_kernel_pool(spec.get("jobs", 1)),
         )
     except ReportError as err:
