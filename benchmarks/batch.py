@@ -37,6 +37,21 @@ from integrationsbericht.batch.regions import land_regions  # noqa: E402
 KREISE_DEUTSCHLAND = 400
 
 
+def _kernel_cost(repeat: int = 3) -> float:
+    """CPU seconds to start one warm kernel (ipykernel, pandas, matplotlib, the chapter
+    helpers): what every chapter pays, since each gets a fresh kernel."""
+    import resource
+
+    from integrationsbericht.kernels import _shutdown, start_warm_kernel
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for _ in range(repeat):
+        km = start_warm_kernel()
+        _shutdown(km)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ((after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)) / repeat
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--land", default="05")
@@ -53,6 +68,8 @@ def main() -> None:
         regions = regions[: args.limit]
     print(f"{len(regions)} Regionen (Land {args.land}, Berichtsjahr {args.year}), {os.cpu_count()} Kerne, "
           f"Formate {args.format}")
+    kernel = _kernel_cost()
+    print(f"Ein frischer Kernel mit pandas und matplotlib (je Kapitel einer): {fmt.number(kernel, 1)} s Rechenzeit")
     for workers in [int(w) for w in args.workers.split(",")]:
         with tempfile.TemporaryDirectory(prefix="ib-batch-bench-") as t:
             tmp = Path(t)
@@ -82,6 +99,9 @@ def main() -> None:
             projected = KREISE_DEUTSCHLAND * marginal * workers / n_workers
             print(f"  Hochrechnung {KREISE_DEUTSCHLAND} Kreise auf {n_workers} Arbeitsprozessen: "
                   f"{fmt.number(projected / 60, 0)} min")
+        chapters = sum(r.get("executed", 0) for r in ok) / max(1, n)
+        print(f"  Kapitel je Region: {fmt.number(chapters, 1)}, davon Kernelstart "
+              f"{fmt.number(chapters * kernel, 1)} s Rechenzeit je Region")
         if result.failed:
             print(f"  fehlgeschlagen: {', '.join(result.failed)}")
 

@@ -187,6 +187,11 @@ def test_region_lists_are_checked(tmp_path, shared_data):
     assert "Zeile 2" in run.stdout and "fünf Ziffern" in run.stdout
     empty = _run("--ags", "", "--out", str(tmp_path / "y"))
     assert empty.returncode == 1 and "--ags ist leer" in empty.stdout
+    binary = tmp_path / "kreise.bin"
+    binary.write_bytes(b"05711\n\x00\x01\x02")
+    run = _run("--ags-file", str(binary), "--out", str(tmp_path / "z"))
+    assert run.returncode == 1 and "Null-Bytes" in run.stdout and "Zeile 2" in run.stdout
+    assert "Unerwarteter Fehler" not in run.stdout
 
 
 def test_land_takes_every_current_kreis_from_the_data(shared_data):
@@ -199,3 +204,43 @@ def test_land_takes_every_current_kreis_from_the_data(shared_data):
     assert len(codes) == 53  # the 53 Kreise and kreisfreien Städte of Nordrhein-Westfalen
     assert "05354" not in codes and {"05711", "05754", "05334"} <= set(codes)
     assert any("05354" in n for n in notes)
+
+
+def test_overview_in_a_browser_sorts_and_passes_axe(batch):
+    """The overview in Chromium: no console errors, axe-core without serious or critical
+    violations, and the sort buttons order the regions (aria-sort tells the direction)."""
+    from test_browser import AXE, AXE_TAGS, CHROMIUM, CHROMIUM_ARGS, _missing
+
+    if not CHROMIUM.exists() or not AXE.is_file():
+        _missing("Chromium oder axe-core fehlt")
+    playwright = pytest.importorskip("playwright.sync_api", reason="Python-Paket playwright fehlt.")
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto((batch["out"] / "index.html").as_uri(), wait_until="load")
+            assert errors == []
+            page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+            result = page.evaluate(
+                "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+            serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
+            assert serious == []
+
+            def names():
+                return page.eval_on_selector_all("table.ib-sortable tbody th", "els => els.map(e => e.textContent.trim())")
+
+            button = page.get_by_role("button", name="Bevölkerung")
+            button.click()
+            assert page.get_attribute("table.ib-sortable thead th:nth-child(3)", "aria-sort") == "ascending"
+            assert names() == ["Bielefeld", "Kreis Gütersloh", "Dortmund"]  # 333.090 < 360.642 < 586.181
+            button.click()
+            assert page.get_attribute("table.ib-sortable thead th:nth-child(3)", "aria-sort") == "descending"
+            assert names() == ["Dortmund", "Kreis Gütersloh", "Bielefeld"]
+            page.get_by_role("button", name="Region").click()
+            assert names() == ["Bielefeld", "Dortmund", "Kreis Gütersloh"]
+            assert page.is_visible(".ib-sort-hint")
+        finally:
+            browser.close()
