@@ -12,8 +12,9 @@ Prints per run:
 * the marginal cost per region: (wall time − set-up) ÷ regions, i.e. what one more region adds;
 * where a region's time goes (reading inputs, executing chapters, rendering), summed over all
   regions as shares of the worker time;
-* the projected time for all ~400 Kreise of Germany on N workers, from the marginal cost,
-  assuming one core per worker and regions of NRW's size.
+* the projected time for all ~400 Kreise of Germany on N cores, from the marginal cost times
+  this machine's cores (core-seconds per region), assuming one single-threaded worker per core
+  and regions of NRW's size.
 
 Nothing is written outside a temporary folder.
 """
@@ -95,9 +96,14 @@ def main() -> None:
             f"{name} {fmt.number(100 * v / busy, 0)} %" for name, v in
             (("Eingaben lesen", stages["daten"]), ("Kapitel ausführen", stages["kapitel"]),
              ("Rendern", stages["rendern"]))))
-        for n_workers in (2, 8, 32, 128):
-            projected = KREISE_DEUTSCHLAND * marginal * workers / n_workers
-            print(f"  Hochrechnung {KREISE_DEUTSCHLAND} Kreise auf {n_workers} Arbeitsprozessen: "
+        # one region costs marginal × cores of this machine in core-seconds (with one worker,
+        # a region's chapters run in parallel on all cores); N cores share that work
+        cores = os.cpu_count() or 1
+        core_seconds = marginal * cores
+        print(f"  Rechenzeit je Region: {fmt.number(core_seconds, 1)} Kern-Sekunden")
+        for n_cores in (2, 8, 32, 128):
+            projected = KREISE_DEUTSCHLAND * core_seconds / n_cores
+            print(f"  Hochrechnung {KREISE_DEUTSCHLAND} Kreise auf {n_cores} Kernen (Arbeitsprozessen): "
                   f"{fmt.number(projected / 60, 0)} min")
         chapters = sum(r.get("executed", 0) for r in ok) / max(1, n)
         print(f"  Kapitel je Region: {fmt.number(chapters, 1)}, davon Kernelstart "

@@ -267,7 +267,7 @@ def test_any_kreis_and_several_regions_in_one_call(small_project, shared_data, t
         "--ags", "05754,05711", "--renderer", "pandoc", "--format", "html", "--out", str(out),
     )
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "Alle 2 Berichte erzeugt" in res.stdout
+    assert "2 von 2 Berichten liegen vor" in res.stdout
     guetersloh = (out / "05754" / "index.html").read_text(encoding="utf-8")
     # the report's content is Gütersloh's; the footer names the configured publisher (the office
     # that makes the report), which may be another city's

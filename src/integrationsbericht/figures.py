@@ -282,8 +282,12 @@ def _draw(fig) -> None:
 
 def check_layout(fig) -> list[str]:
     """Problems of a drawn figure, in German: overlapping texts, legends over data, texts over
-    lines, fonts below the minimum, repeated tick labels. Empty list: the figure is fine."""
-    _draw(fig)
+    lines, fonts below the minimum, repeated tick labels. Empty list: the figure is fine.
+
+    Always draws: constrained layout settles over successive draws, and the layout checked
+    here is the one that is saved."""
+    fig.canvas.draw()
+    fig.canvas._ib_size = tuple(fig.get_size_inches())
     renderer = fig.canvas.get_renderer()
     problems: list[str] = []
     items = _texts(fig)
