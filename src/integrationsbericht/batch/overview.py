@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import fmt
+from .. import fmt, german
 from .regions import Region
 
 CSV_NAME = "uebersicht.csv"
@@ -198,8 +198,8 @@ def write(folder, regions: list[Region], rows: list[dict], *, options: dict, lan
     body = env.get_template("uebersicht.html").render(
         year=year,
         where=where,
-        count=fmt.number(n, 0),
-        count_word="Kreisen und kreisfreien Städten" if n != 1 else "Kreis oder kreisfreier Stadt",
+        count=german.number_word(n, gender="m", case="dat"),
+        count_word="Kreisen und kreisfreien Städten" if n != 1 else "Kreis oder einer kreisfreien Stadt",
         columns=cols,
         regions=[{**b, "shown": [_display(b["cells"][c["key"]], c, year) for c in cols]} for b in built],
         land=None if land_row is None else {**land_row, "shown": [_display(land_row["cells"][c["key"]], c, year) for c in cols]},
