@@ -84,10 +84,16 @@ def _client(scheduler: str | None, workers: int):
             return Client(scheduler, timeout="20s"), None
         except (OSError, TimeoutError) as exc:
             raise BuildError(f"Der Dask-Scheduler {scheduler} ist nicht erreichbar ({exc}).") from None
-    cluster = LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-        silence_logs=logging.CRITICAL,
-    )
+    import warnings
+
+    with warnings.catch_warnings():
+        # Dask's status page on a free port (":0"): never "Port 8787 is already in use" on
+        # the analyst's terminal when another cluster runs on the machine
+        warnings.simplefilter("ignore", UserWarning)
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+            silence_logs=logging.CRITICAL,
+        )
     return Client(cluster), cluster
 
 
