@@ -244,3 +244,45 @@ def test_overview_in_a_browser_sorts_and_passes_axe(batch):
             assert page.is_visible(".ib-sort-hint")
         finally:
             browser.close()
+
+
+def test_ctrl_c_keeps_finished_regions_published(tmp_path, shared_data):
+    """Ctrl-C after the first region: exit 130, that region published and named in batch.json,
+    the others not started or left unpublished."""
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "berichte"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "integrationsbericht", "build", "--data", str(shared_data), "--year", "2015",
+         "--renderer", "pandoc", "--format", "html", "--ags", "05711,05913,05754", "--workers", "1",
+         "--out", str(out)],
+        cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 600
+        done = []
+        while time.monotonic() < deadline and not done:
+            time.sleep(1)
+            try:
+                rows = json.loads((out / "batch.json").read_text(encoding="utf-8"))["regionen"]
+            except (OSError, ValueError):
+                continue
+            done = [r["ags"] for r in rows if r["status"] == "erzeugt"]
+        assert done, "keine Region fertig"
+        os.kill(proc.pid, signal.SIGINT)
+        output, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, output
+    assert "Abgebrochen. Fertige Regionen sind veröffentlicht" in output
+    assert "Traceback" not in output
+    rows = {r["ags"]: r for r in json.loads((out / "batch.json").read_text(encoding="utf-8"))["regionen"]}
+    for ags in done:
+        assert rows[ags]["status"] == "erzeugt"
+        assert (out / ags / "index.html").is_file()
+    for ags, row in rows.items():
+        if row["status"] == "offen" and (out / ags).exists():
+            assert (out / ags / "index.html").is_file()  # published whole or not at all
