@@ -219,7 +219,7 @@ def _build_many(args, regions, console) -> int:
                       f"Stand in {base / 'batch.json'}.")
         return EXIT_INTERRUPTED
     ok = len(result.rows) - len(result.failed)
-    console.print(f"{ok} von {len(result.rows)} Berichten liegen vor ({fmt_seconds(result.seconds)}).")
+    console.print(f"{ok} von {len(result.rows)} Berichten liegen vor ({_duration(result.seconds)}).")
     console.print(f"Übersicht: {result.overview}")
     console.print(f"Zusammenfassung: {result.out / 'batch.json'}, {result.out / 'batch.csv'}")
     if result.failed:
@@ -228,7 +228,7 @@ def _build_many(args, regions, console) -> int:
     return EXIT_OK
 
 
-def fmt_seconds(seconds: float) -> str:
+def _duration(seconds: float) -> str:
     from .fmt import number
 
     if seconds < 120:

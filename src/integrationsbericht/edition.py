@@ -250,13 +250,7 @@ def resolve(
     # that year. Refused are a year before all population data and a year for which even the
     # population is not current (latest period older than report year − max_age of the
     # catalogue): such a report would have no chapter content.
-    max_age = 2
-    try:
-        from .indicators import load_catalogue
-
-        max_age = load_catalogue(resolve_path(cfg.indicators, project_root)).max_age
-    except Exception:  # a broken catalogue is reported by its own check
-        pass
+    max_age = _max_age(cfg, project_root)
     upto = [y for y in years if y <= cfg.year]
     if not upto or upto[-1] < cfg.year - max_age:
         avail = f"{years[0]}–{years[-1]}" if years else "keine"
@@ -294,12 +288,22 @@ def resolve(
     )
 
 
+def _max_age(cfg: EditionConfig, project_root: Path) -> int:
+    """How many years old the population may be (the catalogue's ``max_age``; 2 while the
+    catalogue is broken: its own check reports that)."""
+    try:
+        from .indicators import load_catalogue
+
+        return load_catalogue(resolve_path(cfg.indicators, project_root)).max_age
+    except Exception:
+        return 2
+
+
 def current_kreise(config_path: Path, data_dir: Path, year: int, project_root: Path, *, prefix: str = ""):
     """(current, stale): the Kreise and kreisfreie Städte in the data whose code starts with
     ``prefix``, split by whether their population is current for ``year`` (the same rule as
     :func:`resolve`: a value no older than the catalogue's ``max_age``). Columns ``ags, name,
     kind``."""
-    from .indicators import load_catalogue
     from .sources.genesis import MAPPING_REL, scan_regions
 
     cfg = load_config(config_path)
@@ -308,10 +312,7 @@ def current_kreise(config_path: Path, data_dir: Path, year: int, project_root: P
     kreise = regions_all[(regions_all["level"] == "kreis") & regions_all["ags"].str.startswith(prefix)]
     cache_dir = project_root / "data" / "processed" / ".cache" / "genesis"
     pop = _population(files, cfg, cache_dir, resolve_path(MAPPING_REL, project_root))
-    try:
-        max_age = load_catalogue(resolve_path(cfg.indicators, project_root)).max_age
-    except Exception:  # a broken catalogue is reported by its own check
-        max_age = 2
+    max_age = _max_age(cfg, project_root)
     # a dissolved Kreis keeps its code in long series, with "-" (0) since its dissolution
     latest = pop[(pop["year"] <= year) & (pop["value"] > 0)].groupby("ags")["year"].max()
     ok = kreise["ags"].map(latest).fillna(0) >= year - max_age

@@ -86,3 +86,13 @@ def value(x, unit: str | None, decimals: int = 0, missing: str = ".") -> str:
     if unit in ("%", "Prozent"):
         return percent(x, decimals, missing=missing)
     return number(x, decimals, missing=missing)
+
+
+def file_size(path) -> str:
+    """A download's size as the site shows it: "575 KB", "1,7 MB"."""
+    from pathlib import Path
+
+    n = Path(path).stat().st_size
+    if n >= 1024 * 1024:
+        return f"{number(n / 1024 / 1024, 1)} MB"
+    return f"{number(max(1, round(n / 1024)))} KB"

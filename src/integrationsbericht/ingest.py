@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from .errors import ConfigError, InputError
 from .sources import genesis as _genesis
 from .cache import sha256_file
-from .sources.genesis import read_genesis, validate_genesis
+from .sources.genesis import validate_genesis
 
 __all__ = ["ingest_genesis", "genesis_files", "READER_FINGERPRINT"]
 
@@ -83,10 +83,10 @@ _MEMO_SIZE = 4
 
 
 def _memo_key(data_dir: Path, files: list[Path], mapping: Path | None) -> tuple:
-    gdir = data_dir / "genesis"
-    stats = []
-    for f in sorted(set(files) | {p for p in gdir.iterdir() if p.name.lower().endswith(".csv")}):
-        stats.append((f.name, sha256_file(f)))
+    from .sources.vintages import MANIFEST_NAME
+
+    manifest = [p for p in (data_dir / "genesis").iterdir() if p.name.lower() == MANIFEST_NAME]
+    stats = [(f.name, sha256_file(f)) for f in [*files, *manifest]]
     own = ()
     if mapping is not None and Path(mapping).is_file():
         own = (str(Path(mapping).resolve()), sha256_file(Path(mapping)))

@@ -95,6 +95,10 @@ class KernelPool:
         for _ in range(self.size):
             self._spawn()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def set_total(self, n: int) -> None:
         """The number of notebooks this build will run: no kernel is started beyond it."""
         if self.persistent:

@@ -124,7 +124,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     if path.suffix.lower() == ".xlsx":
         try:
             df = pd.read_excel(path, dtype=str, keep_default_na=False, sheet_name=0)
-        except Exception as exc:  # openpyxl raises many kinds
+        except Exception:  # openpyxl raises many kinds
             raise InputError("Die Datei ist keine lesbare Excel-Arbeitsmappe (.xlsx); bitte in Excel "
                              "als „Excel-Arbeitsmappe“ oder als CSV (UTF-8) speichern.",
                              file=path) from None

@@ -97,6 +97,11 @@ def _files_below(folder: Path) -> list[str]:
     )
 
 
+def _listing(files: list[str]) -> str:
+    """ "3: a, b, c" – the count and the first five names, for a message."""
+    return f"{len(files)}: " + ", ".join(files[:5]) + (" …" if len(files) > 5 else "")
+
+
 def _check_protected(out: Path, protected: Iterable[Path]) -> None:
     for p in protected:
         p = Path(p).resolve()
@@ -152,10 +157,9 @@ def check_output(out: Path, *, protected: Iterable[Path] = ()) -> None:
                 known = [f for f in _files_below(out) if (out / f).lstat().st_mtime <= written]
             foreign = sorted(set(_files_below(out)) - set(known) - {MARKER})
             if foreign:
-                shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
                 raise BuildError(
                     f"Im Ausgabeordner liegen Dateien, die nicht von integrationsbericht "
-                    f"stammen ({len(foreign)}: {shown}). Sie würden beim Veröffentlichen "
+                    f"stammen ({_listing(foreign)}). Sie würden beim Veröffentlichen "
                     "gelöscht; bitte an einen anderen Ort verschieben.",
                     file=out,
                 )
@@ -390,10 +394,9 @@ class BatchFolder:
                 continue
             foreign.append(rel)
         if foreign:
-            shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
             raise BuildError(
                 f"Der Ausgabeordner {out} enthält Dateien, die nicht von integrationsbericht "
-                f"stammen ({len(foreign)}: {shown}). Damit nichts Eigenes verloren geht, wird er "
+                f"stammen ({_listing(foreign)}). Damit nichts Eigenes verloren geht, wird er "
                 "nicht verwendet; bitte einen leeren oder neuen Ordner angeben.",
                 file=out,
             )

@@ -82,6 +82,7 @@ def collect(base: Path, regions: list[Region], rows: list[dict], *, cols, catalo
     by_ags = {r["ags"]: r for r in rows}
     built, missing = [], []
     land_row = None
+    one_land = len({r.ags[:2] for r in regions}) == 1  # only then a Land to compare with
     for region in regions:
         row = by_ags.get(region.ags, {})
         out = base / region.ags
@@ -95,24 +96,17 @@ def collect(base: Path, regions: list[Region], rows: list[dict], *, cols, catalo
         built.append({
             "ags": region.ags, "name": name, "kind": region.kind,
             "href": f"{region.ags}/index.html",
-            "pdf": {"href": f"{region.ags}/{pdfs[0].name}", "size": _size(pdfs[0])} if pdfs else None,
+            "pdf": {"href": f"{region.ags}/{pdfs[0].name}", "size": fmt.file_size(pdfs[0])} if pdfs else None,
             "cells": _cells(table, region.ags, year, cols, catalogue),
             "current": row.get("status") in ("erzeugt", "unverändert"),
         })
-        if land_row is None and region.ags[:2] == (regions[0].ags[:2]) and all(r.ags[:2] == region.ags[:2] for r in regions):
+        if land_row is None and one_land:
             land = table[table["role"] == "land"]
             if len(land):
                 land_ags = str(land["ags"].iloc[0])
                 land_row = {"ags": land_ags, "name": str(land["region"].iloc[0]),
                             "cells": _cells(table, land_ags, year, cols, catalogue)}
     return built, missing, land_row
-
-
-def _size(path: Path) -> str:
-    n = path.stat().st_size
-    if n >= 1024 * 1024:
-        return f"{fmt.number(n / 1024 / 1024, 1)} MB"
-    return f"{fmt.number(max(1, round(n / 1024)), 0)} KB"
 
 
 def _display(cell: dict, col: dict, year: int) -> dict:
@@ -136,12 +130,11 @@ def data_frame(built: list[dict], cols: list[dict], land_row: dict | None) -> pd
     return pd.DataFrame(records)
 
 
-def _demo(options: dict, cfg, project) -> bool:
-    from ..config import resolve as resolve_path
+def _demo(options: dict, config_path: Path, project) -> bool:
     from ..edition import DEMO_MARKER
+    from .regions import data_folder
 
-    ddir = Path(options["data"]).resolve() if options.get("data") else resolve_path(cfg.data_dir, project.root)
-    return (ddir / DEMO_MARKER).exists()
+    return (data_folder(config_path, options.get("data"), project.root) / DEMO_MARKER).exists()
 
 
 def write(folder, regions: list[Region], rows: list[dict], *, options: dict, land: str | None = None) -> Path:
@@ -209,7 +202,7 @@ def write(folder, regions: list[Region], rows: list[dict], *, options: dict, lan
     page = env.get_template("page.html").render(
         lang="de", title="Integrationsberichte", subtitle=f"Übersicht, Berichtsjahr {year}",
         city=land_title or "Kreise und kreisfreie Städte", year=str(year), stand=None,
-        publisher=cfg.publisher, demo=_demo(options, cfg, project), colors=colors, font=cfg.branding.font,
+        publisher=cfg.publisher, demo=_demo(options, config_path, project), colors=colors, font=cfg.branding.font,
         root="", logo="_assets/logo.svg", logo_box=logo_box(logo),
         chapter={"title": "Übersicht", "number": None, "is_index": True},
         body=jinja2.filters.Markup(body),
@@ -217,9 +210,9 @@ def write(folder, regions: list[Region], rows: list[dict], *, options: dict, lan
                            "appendix": False}],
         appendix_nav=[], prev=None, next=None, pdf=None,
         downloads=[{"href": f"downloads/{CSV_NAME}", "label": "Übersicht (CSV für deutsches Excel)",
-                    "size": _size(folder.out / "downloads" / CSV_NAME)},
+                    "size": fmt.file_size(folder.out / "downloads" / CSV_NAME)},
                    {"href": f"downloads/{XLSX_NAME}", "label": "Übersicht (Excel)",
-                    "size": _size(folder.out / "downloads" / XLSX_NAME)}],
+                    "size": fmt.file_size(folder.out / "downloads" / XLSX_NAME)}],
     )
     return folder.write("index.html", page.encode("utf-8"))
 

@@ -25,6 +25,27 @@ class Region:
     kind: str = ""  # "Kreisfreie Stadt", "Kreis", or "" where the data do not say
 
 
+def data_folder(config_path: Path, data_dir: Path | None, project_root: Path) -> Path:
+    """The raw-data folder of the batch: ``--data``, else the one the configuration names."""
+    from ..config import load_config, resolve as resolve_path
+
+    if data_dir:
+        return Path(data_dir).resolve()
+    return resolve_path(load_config(config_path).data_dir, project_root)
+
+
+def _regions_in_data(ddir: Path):
+    """The regions of the GENESIS files (indexed by code), ``None`` if the folder has none:
+    each region's build then reports the missing data itself."""
+    from ..ingest import genesis_files
+    from ..sources.genesis import scan_regions
+
+    try:
+        return scan_regions(genesis_files(ddir)).set_index("ags")
+    except ReportError:
+        return None
+
+
 def read_ags_file(path: Path) -> list[str]:
     """One code per line; ``#`` starts a comment; blank lines are skipped."""
     from ..sources.encoding import read_text
@@ -62,14 +83,14 @@ def split_codes(text: str) -> list[str]:
 def land_regions(land: str, *, config_path: Path, data_dir: Path | None, year: int | None,
                  project_root: Path, log=None) -> list[Region]:
     """Every Kreis and kreisfreie Stadt of Land ``land`` with current population data."""
-    from ..config import load_config, resolve as resolve_path
+    from ..config import load_config
     from ..edition import current_kreise
 
     if not _LAND.match(land or ""):
         raise ConfigError(f"--land: „{land}“ ist kein Länderschlüssel (erwartet: zwei Ziffern, z. B. 05 für Nordrhein-Westfalen).")
-    cfg = load_config(config_path)
-    ddir = Path(data_dir).resolve() if data_dir else resolve_path(cfg.data_dir, project_root)
-    found, stale = current_kreise(config_path, ddir, year or cfg.year, project_root, prefix=land)
+    ddir = data_folder(config_path, data_dir, project_root)
+    year = year or load_config(config_path).year
+    found, stale = current_kreise(config_path, ddir, year, project_root, prefix=land)
     if log and not stale.empty:
         log(
             "Ohne aktuelle Bevölkerungszahl, daher nicht gebaut: "
@@ -87,16 +108,7 @@ def describe_regions(codes: list[str], *, config_path: Path, data_dir: Path | No
                      project_root: Path) -> list[Region]:
     """Name and kind of each code from the data (a code the data lack keeps empty fields; its
     build reports that)."""
-    from ..config import load_config, resolve as resolve_path
-    from ..ingest import genesis_files
-    from ..sources.genesis import scan_regions
-
-    cfg = load_config(config_path)
-    ddir = Path(data_dir).resolve() if data_dir else resolve_path(cfg.data_dir, project_root)
-    try:
-        known = scan_regions(genesis_files(ddir)).set_index("ags")
-    except ReportError:
-        known = None
+    known = _regions_in_data(data_folder(config_path, data_dir, project_root))
     out = []
     for code in codes:
         if known is not None and code in known.index:
@@ -109,18 +121,9 @@ def describe_regions(codes: list[str], *, config_path: Path, data_dir: Path | No
 
 def land_name(codes: list[str], *, config_path: Path, data_dir: Path | None, project_root: Path) -> str | None:
     """The Land's name when every region lies in one Land (from the data), else ``None``."""
-    from ..config import load_config, resolve as resolve_path
-    from ..ingest import genesis_files
-    from ..sources.genesis import scan_regions
-
     lands = {c[:2] for c in codes}
     if len(lands) != 1:
         return None
-    cfg = load_config(config_path)
-    ddir = Path(data_dir).resolve() if data_dir else resolve_path(cfg.data_dir, project_root)
-    try:
-        known = scan_regions(genesis_files(ddir)).set_index("ags")
-    except ReportError:
-        return None
+    known = _regions_in_data(data_folder(config_path, data_dir, project_root))
     land = lands.pop()
-    return str(known.loc[land, "name"]) if land in known.index else None
+    return str(known.loc[land, "name"]) if known is not None and land in known.index else None

@@ -52,13 +52,14 @@ def _spec(region: Region, base: Path, options: dict, attempt: int = 1) -> dict:
 def _current_row(region: Region, base: Path, options: dict) -> dict | None:
     """The summary line of a region whose published report is current, else ``None``."""
     from ..pipeline import is_current
+    from .worker import optional_path
 
     try:
         ed = is_current(
             options["config"], data_dir=options["data"], ags=region.ags, year=options["year"],
             renderer=options["renderer"], formats=options["formats"], out=base / region.ags,
-            project=options["project"], build_root=_opt_path(options.get("build_root")),
-            processed_root=_opt_path(options.get("processed_root")),
+            project=options["project"], build_root=optional_path(options.get("build_root")),
+            processed_root=optional_path(options.get("processed_root")),
         )
     except Exception:  # anything unusual: the build itself decides and reports
         return None
@@ -68,10 +69,6 @@ def _current_row(region: Region, base: Path, options: dict) -> dict | None:
     return {"ags": region.ags, "out": str(out), "log": str(base / f"{region.ags}.log"), "attempt": 0,
             "status": "unverändert", "region": ed.city, "year": ed.year,
             "pdf": ed.pdf_name if (out / ed.pdf_name).exists() else None, "seconds": 0.0}
-
-
-def _opt_path(value) -> Path | None:
-    return Path(value) if value else None
 
 
 def _client(scheduler: str | None, workers: int):

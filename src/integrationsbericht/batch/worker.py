@@ -36,7 +36,7 @@ def _kernel_pool(size: int):
     from ..kernels import KernelPool
 
     with _POOL_LOCK:
-        if _POOL is None or _POOL._closed or _POOL.size != size:
+        if _POOL is None or _POOL.closed or _POOL.size != size:
             if _POOL is not None:
                 _POOL.close()
             _POOL = KernelPool(size, persistent=True)
@@ -59,7 +59,8 @@ def warm_up(size: int) -> bool:
     return True
 
 
-def _path(value) -> Path | None:
+def optional_path(value) -> Path | None:
+    """A path option of the task spec (sent as text), ``None`` where it is not set."""
     return Path(value) if value else None
 
 
@@ -111,8 +112,8 @@ def build_region(spec: dict) -> dict:
             out=out,
             log=log,
             project=spec.get("project"),
-            build_root=_path(spec.get("build_root")),
-            processed_root=_path(spec.get("processed_root")),
+            build_root=optional_path(spec.get("build_root")),
+            processed_root=optional_path(spec.get("processed_root")),
             kernel_pool=_kernel_pool(spec.get("jobs", 1)),
         )
     except ReportError as err:

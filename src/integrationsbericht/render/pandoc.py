@@ -459,13 +459,6 @@ def write_favicons(meta: dict, folder: Path) -> None:
     img.save(buf, format="PNG", optimize=False)
 
 
-def _size(path: Path) -> str:
-    n = path.stat().st_size
-    if n >= 1024 * 1024:
-        return f"{fmt.number(n / 1024 / 1024, 1)} MB"
-    return f"{fmt.number(max(1, round(n / 1024)))} KB"
-
-
 # ---------------------------------------------------------------- PDF
 
 
@@ -703,7 +696,7 @@ def render_html(project: Book, parsed: list[Parsed], registry: dict, out: Path,
         for f in sorted(dl_dir.iterdir()):
             if f.is_file():
                 downloads.append({"name": f.name, "label": DOWNLOAD_LABELS.get(f.name, f.name),
-                                  "size": _size(f)})
+                                  "size": fmt.file_size(f)})
 
     env = _environment(tpl)
     page_tpl = env.get_template("page.html")
@@ -739,7 +732,7 @@ def render_html(project: Book, parsed: list[Parsed], registry: dict, out: Path,
             appendix_nav=[n for n in nav if n["appendix"]],
             prev={"title": prev_ch.title, "number": prev_ch.number, "href": _rel(ch.page, prev_ch.page)} if prev_ch else None,
             next={"title": next_ch.title, "number": next_ch.number, "href": _rel(ch.page, next_ch.page)} if next_ch else None,
-            pdf={"href": root + pdf.name, "size": _size(pdf)} if pdf else None,
+            pdf={"href": root + pdf.name, "size": fmt.file_size(pdf)} if pdf else None,
             downloads=[{**d, "href": root + "downloads/" + d["name"]} for d in downloads],
         )
         target = out / ch.page
